@@ -1,0 +1,90 @@
+//! The signed-in user.
+
+use std::time::Instant;
+
+use actix_web::{get, post, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::auth::token_pair;
+use super::{Forbidden, Invalid, TooManyRequests, Unauthorized};
+use crate::auth::{password, Authorized, SignedIn};
+use crate::domain::organisations::{self, OrganisationView};
+use crate::domain::sessions::{self, PasswordChange, TokenPair};
+use crate::domain::users::{self, UserView};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(get_me).service(change_my_password);
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    #[serde(flatten)]
+    pub user: UserView,
+    pub organisation: OrganisationView,
+}
+
+/// The signed-in user, with its organisation.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The signed-in user", body = Me), Unauthorized, Forbidden)
+)]
+#[get("/me")]
+async fn get_me(auth: Authorized<SignedIn>, state: web::Data<AppState>) -> AppResult<web::Json<Me>> {
+    let caller = auth.caller;
+    let me = state
+        .db(move |c| {
+            let user = users::load_view(c, caller.user_id().unwrap_or_default())?;
+            let organisation = organisations::get(c, &caller, caller.organisation_id)?.into();
+            Ok(Me { user, organisation })
+        })
+        .await?;
+    Ok(web::Json(me))
+}
+
+/// Change one's own password.
+///
+/// Needs the current password. Ends every session of the user (all devices) and returns a
+/// fresh token pair for this one.
+#[utoipa::path(
+    tag = "me",
+    security(("bearer" = [])),
+    request_body = PasswordChange,
+    responses((status = 200, description = "Changed; a new token pair", body = TokenPair), Unauthorized, Forbidden, Invalid, TooManyRequests)
+)]
+#[post("/me/password")]
+async fn change_my_password(
+    auth: Authorized<SignedIn>,
+    state: web::Data<AppState>,
+    body: web::Json<PasswordChange>,
+) -> AppResult<web::Json<TokenPair>> {
+    let PasswordChange { current_password, new_password } = body.into_inner();
+    let user_id = auth.user_id().unwrap_or_default();
+    let stored = state.db(move |c| users::stored_hash(c, user_id)).await?;
+    let username = stored.0.clone();
+    // Guessing the current password through this endpoint is throttled like login.
+    if let Some(wait) = state.throttle.check(&username, "", Instant::now()) {
+        return Err(AppError::too_many_requests("too_many_attempts", wait));
+    }
+    if !state.hasher.verify(current_password, Some(stored.1)).await? {
+        state.throttle.record_failure(&username, "", Instant::now());
+        return Err(AppError::field("/current_password", "current_password_wrong", "the current password is wrong"));
+    }
+    password::check_policy(&new_password, &username, "/new_password").map_err(|e| AppError::validation(vec![e]))?;
+    let hash = state.hasher.hash(new_password).await?;
+    let ttl = state.config.refresh_token_ttl;
+    let session = state
+        .db(move |c| {
+            crate::db::write_tx(c, |c| {
+                users::set_password(c, user_id, &hash)?;
+                Ok(())
+            })?;
+            sessions::start(c, user_id, ttl)
+        })
+        .await?;
+    Ok(web::Json(token_pair(&state, session).await?))
+}

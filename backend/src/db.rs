@@ -1,0 +1,149 @@
+//! One code base over SQLite and PostgreSQL: a `MultiConnection`, an r2d2 pool whose manager
+//! picks the backend from the URL, embedded migrations per backend, and write transactions that
+//! take SQLite's write lock up front so concurrent writers queue instead of failing.
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::{AppError, AppResult};
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// The file path diesel's SQLite driver expects, from `sqlite://path`, `sqlite:path` or a path.
+fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url)
+}
+
+#[derive(Debug)]
+pub struct Manager {
+    url: String,
+}
+
+impl Manager {
+    pub fn new(url: &str) -> Self {
+        Manager { url: url.to_string() }
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, Self::Error> {
+        match Backend::of_url(&self.url) {
+            Backend::Postgres => PgConnection::establish(&self.url)
+                .map(DbConn::Pg)
+                .map_err(diesel::r2d2::Error::ConnectionError),
+            Backend::Sqlite => {
+                let path = sqlite_path(&self.url);
+                if let Some(dir) = std::path::Path::new(path).parent() {
+                    if !dir.as_os_str().is_empty() {
+                        let _ = std::fs::create_dir_all(dir);
+                    }
+                }
+                let mut c = SqliteConnection::establish(path).map_err(diesel::r2d2::Error::ConnectionError)?;
+                // WAL itself is persistent and set once by `migrate`; these are per connection.
+                c.batch_execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL;")
+                    .map_err(diesel::r2d2::Error::QueryError)?;
+                Ok(DbConn::Sqlite(c))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}
+
+pub fn build_pool(url: &str, size: u32) -> Result<Pool, String> {
+    r2d2::Pool::builder()
+        .max_size(size)
+        .connection_timeout(std::time::Duration::from_secs(10))
+        .build(Manager::new(url))
+        .map_err(|e| format!("cannot open the database {}: {e}", crate::config::redact_url(url)))
+}
+
+/// Applies pending migrations; returns how many ran.
+pub fn migrate(conn: &mut DbConn) -> Result<usize, String> {
+    let applied = match conn {
+        DbConn::Sqlite(c) => {
+            c.batch_execute("PRAGMA journal_mode = WAL;").map_err(|e| e.to_string())?;
+            c.run_pending_migrations(SQLITE_MIGRATIONS).map_err(|e| e.to_string())?.len()
+        }
+        DbConn::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS).map_err(|e| e.to_string())?.len(),
+    };
+    Ok(applied)
+}
+
+pub fn backend(conn: &DbConn) -> Backend {
+    match conn {
+        DbConn::Pg(_) => Backend::Postgres,
+        DbConn::Sqlite(_) => Backend::Sqlite,
+    }
+}
+
+fn in_transaction(c: &mut SqliteConnection) -> bool {
+    AnsiTransactionManager::transaction_manager_status_mut(c).transaction_depth().ok().flatten().is_some()
+}
+
+/// Runs `f` in a write transaction (a savepoint when already inside one). On SQLite it starts with `BEGIN IMMEDIATE`, so the write lock
+/// is taken before the first read and concurrent writers wait (busy_timeout) instead of failing
+/// with "database is locked" when they upgrade a read lock.
+pub fn write_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
+    let nested = match conn {
+        DbConn::Sqlite(c) => in_transaction(c),
+        DbConn::Pg(_) => false,
+    };
+    match conn {
+        DbConn::Pg(_) => conn.transaction(f),
+        // Nested: a savepoint inside the transaction that already holds the lock.
+        DbConn::Sqlite(_) if nested => conn.transaction(f),
+        DbConn::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE").map_err(AppError::from)?;
+            match f(conn) {
+                Ok(v) => {
+                    <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+                    Ok(v)
+                }
+                Err(e) => {
+                    <DbConn as Connection>::TransactionManager::rollback_transaction(conn)?;
+                    Err(e)
+                }
+            }
+        }
+    }
+}

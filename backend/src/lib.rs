@@ -1,0 +1,68 @@
+//! Rectify: tracks the rectification (整改) of problems fed back by an inspection (巡察).
+//!
+//! Layout: `api` (routes and thin handlers) → `auth` (who may call) → `domain` (what happens,
+//! over a database connection) → `db`/`schema`/`models` (storage on SQLite or PostgreSQL).
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod metrics;
+pub mod middleware;
+pub mod models;
+pub mod schema;
+pub mod state;
+
+use std::net::TcpListener;
+
+use actix_web::{dev::Server, middleware::from_fn, web, App, HttpRequest, HttpServer};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::{json_error, query_error, AppError};
+use crate::state::AppState;
+
+async fn no_route(_: HttpRequest) -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::not_found())
+}
+
+/// Builds the HTTP server on an already bound listener (tests bind port 0).
+pub fn server(state: web::Data<AppState>, listener: TcpListener) -> std::io::Result<Server> {
+    let workers = state.config.workers;
+    let doc = api::openapi();
+    let max_json = state.config.max_json_body;
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .into_utoipa_app()
+            .app_data(state.clone())
+            .app_data(web::JsonConfig::default().limit(max_json).error_handler(|e, _| json_error(e).into()))
+            .app_data(web::QueryConfig::default().error_handler(|e, _| query_error(e).into()))
+            .app_data(web::PathConfig::default().error_handler(|_, _| AppError::not_found().into()))
+            .configure(api::ops::routes)
+            .service(utoipa_actix_web::scope("/api/v1").configure(api::routes))
+            .into_app()
+            .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", doc.clone()))
+            .default_service(web::to(no_route))
+            .wrap(from_fn(middleware::observe))
+    })
+    .listen(listener)?
+    .shutdown_timeout(30);
+    if let Some(n) = workers {
+        server = server.workers(n);
+    }
+    Ok(server.run())
+}
+
+/// Sets up logging once: text or JSON lines, level from `RUST_LOG` (default `info`).
+pub fn init_logging(format: config::LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        config::LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        config::LogFormat::Text => builder.try_init(),
+    };
+}

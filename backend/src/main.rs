@@ -1,0 +1,321 @@
+//! The `rectify` command: serve the API, migrate, manage organisations and users, seed demo data.
+
+use std::io::BufRead;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use actix_web::web;
+use clap::{Parser, Subcommand};
+use diesel::prelude::*;
+
+use rectify::auth::{password, Role};
+use rectify::config::{redact_url, Config};
+use rectify::db::{self, DbConn};
+use rectify::demo;
+use rectify::domain::organisations::{self, NewOrganisation, OrgKind};
+use rectify::domain::users::{self, NewUser, UserPatch};
+use rectify::schema::{organisations as org_t, users as user_t};
+use rectify::state::AppState;
+
+#[derive(Parser)]
+#[command(name = "rectify", version, about = "Rectify: tracking the rectification of inspection findings")]
+struct Cli {
+    /// A KEY=VALUE file of RECTIFY_* settings (environment variables win). Also RECTIFY_CONFIG.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database and serve the API on RECTIFY_BIND.
+    Serve {
+        /// Seed the demo organisations and accounts if they are not there yet.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage organisations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Demo data.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+    /// Print the OpenAPI document (or write it to a file).
+    Openapi {
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user. Without --password-stdin a random password is generated and printed once.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: String,
+        /// Organisation name or id.
+        #[arg(long)]
+        org: String,
+        /// One or more of admin, coordinator, staff, responsible_leader, leader, discipline, bureau_supervisor.
+        #[arg(long = "role", required = true, value_parser = parse_role)]
+        roles: Vec<Role>,
+        #[arg(long, default_value = "")]
+        title: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a user's password (ends the user's sessions).
+    SetPassword {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable a user (ends the user's sessions).
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
+    /// List users.
+    List {
+        /// Organisation name or id.
+        #[arg(long)]
+        org: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Create a bureau, or a school under a bureau.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["bureau", "school"])]
+        kind: String,
+        /// The supervising bureau (name or id); required for a school.
+        #[arg(long)]
+        parent: Option<String>,
+        #[arg(long)]
+        timezone: Option<String>,
+    },
+    /// List organisations.
+    List,
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Create the demo bureau, schools, departments and accounts (once).
+    Seed,
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| format!("unknown role {s:?}"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    rectify::init_logging(config.log_format);
+    match run(cli.command, config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn connect(config: &Config) -> Result<DbConn, String> {
+    use diesel::r2d2::ManageConnection;
+    db::Manager::new(&config.database_url)
+        .connect()
+        .map_err(|e| format!("cannot open the database {}: {e}", redact_url(&config.database_url)))
+}
+
+fn read_password(from_stdin: bool) -> Result<(String, bool), String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+        Ok((line.trim_end_matches(['\r', '\n']).to_string(), false))
+    } else {
+        Ok((rectify::auth::tokens::random_secret(12), true))
+    }
+}
+
+fn org_by_name_or_id(conn: &mut DbConn, key: &str) -> Result<i64, String> {
+    let found = match key.parse::<i64>() {
+        Ok(id) => org_t::table.find(id).select(org_t::id).first::<i64>(conn).optional(),
+        Err(_) => org_t::table.filter(org_t::name.eq(key)).select(org_t::id).first::<i64>(conn).optional(),
+    };
+    found.map_err(|e| e.to_string())?.ok_or_else(|| format!("no organisation {key:?}"))
+}
+
+fn user_by_name(conn: &mut DbConn, username: &str) -> Result<(i64, i64, i64), String> {
+    user_t::table
+        .filter(user_t::username.eq(users::normalise_username(username)))
+        .select((user_t::id, user_t::organisation_id, user_t::version))
+        .first(conn)
+        .optional()
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no user {username:?}"))
+}
+
+fn run(command: Command, mut config: Config) -> Result<(), String> {
+    match command {
+        Command::Openapi { output } => {
+            let json = rectify::api::openapi().to_pretty_json().map_err(|e| e.to_string())? + "\n";
+            match output {
+                Some(path) => std::fs::write(&path, json).map_err(|e| format!("{}: {e}", path.display())),
+                None => {
+                    print!("{json}");
+                    Ok(())
+                }
+            }
+        }
+        Command::Migrate => {
+            let n = db::migrate(&mut connect(&config)?)?;
+            println!("applied {n} migration(s) to {}", redact_url(&config.database_url));
+            Ok(())
+        }
+        Command::Serve { demo } => {
+            config.load_or_create_secret()?;
+            let mut conn = connect(&config)?;
+            let applied = db::migrate(&mut conn)?;
+            tracing::info!(applied, database = %redact_url(&config.database_url), "migrations applied");
+            if demo {
+                print_seed(demo::seed(&mut conn).map_err(|e| e.to_string())?);
+            }
+            let users: i64 = user_t::table.count().get_result(&mut conn).map_err(|e| e.to_string())?;
+            if users == 0 {
+                eprintln!(
+                    "No users yet. Create an organisation and the first admin:\n  \
+                     rectify org create --name '某县教育局' --kind bureau\n  \
+                     rectify user create --org '某县教育局' --username admin --display-name '系统管理员' --role admin\n\
+                     or start with `rectify serve --demo` for the demo data."
+                );
+            }
+            drop(conn);
+            let pool = db::build_pool(&config.database_url, config.db_pool_size)?;
+            let listener = TcpListener::bind(&config.bind).map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+            tracing::info!(address = %config.bind, "serving; API docs at /api/docs");
+            let state = web::Data::new(AppState::new(config, pool));
+            actix_web::rt::System::new()
+                .block_on(async move { rectify::server(state, listener)?.await })
+                .map_err(|e| e.to_string())
+        }
+        Command::Demo(DemoCommand::Seed) => {
+            let mut conn = connect(&config)?;
+            db::migrate(&mut conn)?;
+            print_seed(demo::seed(&mut conn).map_err(|e| e.to_string())?);
+            Ok(())
+        }
+        Command::Org(OrgCommand::Create { name, kind, parent, timezone }) => {
+            let mut conn = connect(&config)?;
+            db::migrate(&mut conn)?;
+            let parent_id = parent.map(|p| org_by_name_or_id(&mut conn, &p)).transpose()?;
+            let kind = if kind == "bureau" { OrgKind::Bureau } else { OrgKind::School };
+            let org = organisations::create(&mut conn, NewOrganisation { name, kind, parent_id, timezone }).map_err(problem)?;
+            println!("created organisation {} ({})", org.id, org.name);
+            Ok(())
+        }
+        Command::Org(OrgCommand::List) => {
+            let mut conn = connect(&config)?;
+            let rows: Vec<(i64, String, String, Option<i64>)> = org_t::table
+                .order(org_t::id)
+                .select((org_t::id, org_t::name, org_t::kind, org_t::parent_id))
+                .load(&mut conn)
+                .map_err(|e| e.to_string())?;
+            for (id, name, kind, parent) in rows {
+                println!("{id}\t{kind}\t{name}\t{}", parent.map(|p| p.to_string()).unwrap_or_default());
+            }
+            Ok(())
+        }
+        Command::User(cmd) => user_command(cmd, &config),
+    }
+}
+
+fn user_command(cmd: UserCommand, config: &Config) -> Result<(), String> {
+    let mut conn = connect(config)?;
+    db::migrate(&mut conn)?;
+    match cmd {
+        UserCommand::Create { username, display_name, org, roles, title, password_stdin } => {
+            let organisation_id = org_by_name_or_id(&mut conn, &org)?;
+            let (pw, generated) = read_password(password_stdin)?;
+            let input = NewUser { username, display_name, title, organisation_id: Some(organisation_id), department_id: None, roles, password: pw.clone() };
+            users::precheck_new(&input).map_err(problem)?;
+            let user = users::create(&mut conn, &demo::system_caller(organisation_id), input, password::hash(&pw)).map_err(problem)?;
+            println!("created user {} ({})", user.id, user.username);
+            if generated {
+                println!("password: {pw}\n(shown once; the user should change it after signing in)");
+            }
+            Ok(())
+        }
+        UserCommand::SetPassword { username, password_stdin } => {
+            let (id, org, version) = user_by_name(&mut conn, &username)?;
+            let (pw, generated) = read_password(password_stdin)?;
+            password::check_policy(&pw, &users::normalise_username(&username), "/password").map_err(|e| e.message)?;
+            users::reset_password(&mut conn, &demo::system_caller(org), id, version, password::hash(&pw)).map_err(problem)?;
+            println!("password set for {username}; existing sessions ended");
+            if generated {
+                println!("password: {pw}");
+            }
+            Ok(())
+        }
+        UserCommand::Disable { username } => {
+            let (id, org, version) = user_by_name(&mut conn, &username)?;
+            users::update(&mut conn, &demo::system_caller(org), id, version, UserPatch { active: Some(false), ..Default::default() })
+                .map_err(problem)?;
+            println!("disabled {username}; existing sessions ended");
+            Ok(())
+        }
+        UserCommand::List { org } => {
+            let mut query = user_t::table.into_boxed();
+            if let Some(o) = org {
+                query = query.filter(user_t::organisation_id.eq(org_by_name_or_id(&mut conn, &o)?));
+            }
+            let rows: Vec<(i64, String, String, i64, bool)> = query
+                .order(user_t::id)
+                .select((user_t::id, user_t::username, user_t::display_name, user_t::organisation_id, user_t::active))
+                .load(&mut conn)
+                .map_err(|e| e.to_string())?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+            let mut roles = users::roles_of(&mut conn, &ids).map_err(problem)?;
+            for (id, username, name, org, active) in rows {
+                let r: Vec<&str> = roles.remove(&id).unwrap_or_default().iter().map(|r| r.as_str()).collect();
+                println!("{id}\t{username}\t{name}\torg {org}\t{}\t{}", r.join(","), if active { "active" } else { "disabled" });
+            }
+            Ok(())
+        }
+    }
+}
+
+fn problem(e: rectify::error::AppError) -> String {
+    if e.errors.is_empty() { format!("{}: {}", e.code, e.detail) } else { format!("{}: {}", e.code, e.detail) }
+}
+
+fn print_seed(s: demo::Seeded) {
+    if s.created {
+        println!("demo data created. Every demo account's password is {}", demo::DEMO_PASSWORD);
+    } else {
+        println!("demo data already present (password {})", demo::DEMO_PASSWORD);
+    }
+    for (username, name, roles) in s.accounts {
+        println!("  {username:<10} {name}\t{roles}");
+    }
+}

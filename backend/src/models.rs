@@ -1,0 +1,77 @@
+//! Rows as stored. API shapes live with the domain functions that produce them.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::schema::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = organisations)]
+pub struct Organisation {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub parent_id: Option<i64>,
+    pub timezone: String,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = departments)]
+pub struct Department {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub name: String,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub department_id: Option<i64>,
+    pub username: String,
+    pub display_name: String,
+    pub title: String,
+    pub password_hash: String,
+    pub active: bool,
+    pub token_epoch: i64,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub last_login_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = refresh_tokens)]
+pub struct RefreshToken {
+    pub id: i64,
+    pub user_id: i64,
+    pub family: String,
+    pub token_hash: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = api_tokens)]
+pub struct ApiToken {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub name: String,
+    pub token_prefix: String,
+    pub token_hash: String,
+    pub scopes: String,
+    pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}

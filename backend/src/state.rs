@@ -1,0 +1,67 @@
+//! Shared application state: the pool, configuration, keys and limiters.
+
+use std::sync::Arc;
+
+use actix_web::web;
+
+use crate::auth::password::Hasher;
+use crate::auth::throttle::LoginThrottle;
+use crate::auth::tokens::{TokenKeys, API_TOKEN_PREFIX};
+use crate::auth::Caller;
+use crate::config::Config;
+use crate::db::{DbConn, Pool};
+use crate::domain::sessions;
+use crate::error::{AppError, AppResult};
+use crate::metrics::Metrics;
+
+pub struct AppState {
+    pub pool: Pool,
+    pub config: Arc<Config>,
+    pub keys: TokenKeys,
+    pub throttle: LoginThrottle,
+    pub hasher: Hasher,
+    pub metrics: Metrics,
+}
+
+impl AppState {
+    /// `config` must have its secret loaded.
+    pub fn new(config: Config, pool: Pool) -> Self {
+        let secret = config.jwt_secret.clone().expect("signing secret loaded before the state is built");
+        AppState {
+            keys: TokenKeys::new(&secret, &config.jwt_issuer, &config.jwt_audience, config.access_token_ttl),
+            throttle: LoginThrottle::new(
+                config.login_max_failures_per_account,
+                config.login_max_failures_per_address,
+                config.login_window,
+            ),
+            hasher: Hasher::new(config.password_hash_concurrency),
+            metrics: Metrics::default(),
+            config: Arc::new(config),
+            pool,
+        }
+    }
+
+    /// Runs database work on a blocking thread with a pooled connection.
+    pub async fn db<T, F>(&self, f: F) -> AppResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// Resolves a bearer token: an API token (`rct_…`) or an access JWT.
+    pub async fn authenticate(&self, token: String) -> AppResult<Caller> {
+        let invalid = || AppError::unauthorized("invalid_token", "the access token is invalid or has expired");
+        if token.starts_with(API_TOKEN_PREFIX) {
+            return self.db(move |c| sessions::resolve_api_token(c, &token)).await?.ok_or_else(invalid);
+        }
+        let (user_id, epoch) = self.keys.verify_access(&token)?;
+        self.db(move |c| sessions::resolve_user(c, user_id, epoch)).await?.ok_or_else(invalid)
+    }
+}
