@@ -306,7 +306,11 @@ fn user_command(cmd: UserCommand, config: &Config) -> Result<(), String> {
 }
 
 fn problem(e: rectify::error::AppError) -> String {
-    if e.errors.is_empty() { format!("{}: {}", e.code, e.detail) } else { format!("{}: {}", e.code, e.detail) }
+    let mut out = format!("{}: {}", e.code, e.detail);
+    for f in &e.errors {
+        out += &format!("\n  {} {}: {}", f.pointer, f.code, f.message);
+    }
+    out
 }
 
 fn print_seed(s: demo::Seeded) {

@@ -45,6 +45,7 @@ async fn create_organisation(_auth: Authorized<ManageOrganisations>, state: web:
     Ok(with_etag(StatusCode::CREATED, org.version, &OrganisationView::from(org)))
 }
 
+/// One organisation the caller may see.
 #[utoipa::path(
     tag = "organisations",
     security(("bearer" = [])),

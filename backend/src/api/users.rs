@@ -51,6 +51,7 @@ async fn create_user(auth: Authorized<ManageMembers>, state: web::Data<AppState>
     Ok(with_etag(StatusCode::CREATED, user.version, &user))
 }
 
+/// One user of an organisation the caller may see.
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),

@@ -1,0 +1,257 @@
+//! Test harness: a real server on a free port over an isolated database (a fresh SQLite file,
+//! or a fresh PostgreSQL database when `RECTIFY_TEST_POSTGRES_URL` is set), seeded with the
+//! demo organisations and accounts, driven over HTTP.
+
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use actix_web::web;
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+use serde_json::{json, Value};
+
+use rectify::config::Config;
+use rectify::db::{self, Backend};
+use rectify::state::AppState;
+
+pub const PASSWORD: &str = rectify::demo::DEMO_PASSWORD;
+
+/// Runs a test body once on SQLite and once on PostgreSQL (when configured).
+#[macro_export]
+macro_rules! on_both_databases {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[test]
+            fn sqlite() {
+                ($body)(&TestApp::start(rectify::db::Backend::Sqlite).expect("sqlite"));
+            }
+            #[test]
+            fn postgres() {
+                if let Some(app) = TestApp::start(rectify::db::Backend::Postgres) {
+                    ($body)(&app);
+                }
+            }
+        }
+    };
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+pub fn postgres_admin_url() -> Option<String> {
+    let url = std::env::var("RECTIFY_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty());
+    if url.is_none() && std::env::var("RECTIFY_TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+        panic!("RECTIFY_TEST_REQUIRE_POSTGRES=1 but RECTIFY_TEST_POSTGRES_URL is not set");
+    }
+    url
+}
+
+fn unique_name() -> String {
+    format!("rectify_t_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst), rand::random::<u32>())
+}
+
+/// A fresh, empty database; dropped with the guard.
+pub struct TestDb {
+    pub url: String,
+    pub backend: Backend,
+    dir: PathBuf,
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub fn create(backend: Backend) -> Option<TestDb> {
+        let name = unique_name();
+        let dir = std::env::temp_dir().join(&name);
+        std::fs::create_dir_all(&dir).unwrap();
+        match backend {
+            Backend::Sqlite => Some(TestDb { url: format!("sqlite://{}", dir.join("rectify.db").display()), backend, dir, pg: None }),
+            Backend::Postgres => {
+                let Some(admin) = postgres_admin_url() else {
+                    eprintln!("skipped on PostgreSQL: RECTIFY_TEST_POSTGRES_URL is not set");
+                    return None;
+                };
+                let mut c = diesel::PgConnection::establish(&admin).expect("connect to RECTIFY_TEST_POSTGRES_URL");
+                c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+                let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
+                Some(TestDb { url: format!("{base}/{name}"), backend, dir, pg: Some((admin, name)) })
+            }
+        }
+    }
+
+    pub fn migrate_and_seed(&self) {
+        use diesel::r2d2::ManageConnection;
+        let mut conn = db::Manager::new(&self.url).connect().unwrap();
+        db::migrate(&mut conn).unwrap();
+        rectify::demo::seed(&mut conn).unwrap();
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some((admin, name)) = &self.pg {
+            if let Ok(mut c) = diesel::PgConnection::establish(admin) {
+                let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub db: TestDb,
+    handle: actix_web::dev::ServerHandle,
+}
+
+pub fn test_config(db: &TestDb) -> Config {
+    let mut c = Config::load(None).expect("config");
+    c.database_url = db.url.clone();
+    c.data_dir = db.dir.join("data");
+    c.jwt_secret = Some(b"test-secret-test-secret-test-secret-0123".to_vec());
+    c.workers = Some(2);
+    c.db_pool_size = 8;
+    c.login_max_failures_per_account = 5;
+    c.login_max_failures_per_address = 50;
+    c.login_window = 900;
+    c.password_hash_concurrency = 1;
+    c.trust_proxy = false;
+    c.max_json_body = 64 * 1024;
+    c
+}
+
+impl TestApp {
+    pub fn start(backend: Backend) -> Option<TestApp> {
+        let db = TestDb::create(backend)?;
+        db.migrate_and_seed();
+        Some(Self::serve(db))
+    }
+
+    pub fn serve(db: TestDb) -> TestApp {
+        let config = test_config(&db);
+        let pool = db::build_pool(&config.database_url, config.db_pool_size).unwrap();
+        let state = web::Data::new(AppState::new(config, pool));
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = rectify::server(state, listener).unwrap();
+                tx.send(server.handle()).unwrap();
+                server.await
+            })
+        });
+        let handle = rx.recv().unwrap();
+        TestApp { base, db, handle }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>, headers: &[(&str, &str)]) -> Resp {
+        let mut req = ureq::request(method, &self.url(path));
+        if let Some(t) = token {
+            req = req.set("Authorization", &format!("Bearer {t}"));
+        }
+        for (k, v) in headers {
+            req = req.set(k, v);
+        }
+        let result = match body {
+            Some(b) => req.send_json(b),
+            None => req.call(),
+        };
+        Resp::from(result)
+    }
+
+    pub fn get(&self, path: &str, token: &str) -> Resp {
+        self.call("GET", path, Some(token), None, &[])
+    }
+    pub fn post(&self, path: &str, token: &str, body: Value) -> Resp {
+        self.call("POST", path, Some(token), Some(body), &[])
+    }
+    pub fn patch(&self, path: &str, token: &str, version: &str, body: Value) -> Resp {
+        self.call("PATCH", path, Some(token), Some(body), &[("If-Match", version)])
+    }
+
+    pub fn login_pair(&self, username: &str, password: &str) -> Resp {
+        self.call("POST", "/api/v1/auth/login", None, Some(json!({"username": username, "password": password})), &[])
+    }
+
+    /// An access token of a demo account.
+    pub fn login(&self, username: &str) -> String {
+        let r = self.login_pair(username, PASSWORD);
+        assert_eq!(r.status, 200, "login {username}: {}", r.body);
+        r.json["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// The id of a demo organisation by name.
+    pub fn org_id(&self, name: &str) -> i64 {
+        let admin = self.login("admin");
+        let page = self.get("/api/v1/organisations?limit=200", &admin);
+        page.json["items"].as_array().unwrap().iter().find(|o| o["name"] == name).unwrap()["id"].as_i64().unwrap()
+    }
+
+    pub fn user_id(&self, token: &str, username: &str) -> i64 {
+        let page = self.get(&format!("/api/v1/users?q={username}&limit=200"), token);
+        page.json["items"].as_array().unwrap().iter().find(|u| u["username"] == username).unwrap()["id"].as_i64().unwrap()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        let _ = std::thread::spawn(move || actix_web::rt::System::new().block_on(handle.stop(false))).join();
+    }
+}
+
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub content_type: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    pub json: Value,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+    pub fn etag(&self) -> String {
+        self.header("etag").expect("ETag").to_string()
+    }
+    /// Asserts an RFC 9457 problem with the given status and code.
+    #[track_caller]
+    pub fn problem(&self, status: u16, code: &str) -> &Self {
+        assert_eq!(self.status, status, "expected {status} {code}, got: {}", self.body);
+        assert!(self.content_type.starts_with("application/problem+json"), "content type {}", self.content_type);
+        assert_eq!(self.json["code"], code, "{}", self.body);
+        assert_eq!(self.json["status"], status);
+        assert!(self.json["type"].as_str().unwrap().ends_with(code));
+        self
+    }
+    #[track_caller]
+    pub fn ok(&self, status: u16) -> &Value {
+        assert_eq!(self.status, status, "{}", self.body);
+        &self.json
+    }
+}
+
+impl From<Result<ureq::Response, ureq::Error>> for Resp {
+    fn from(r: Result<ureq::Response, ureq::Error>) -> Self {
+        let resp = match r {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("transport error: {e}"),
+        };
+        let status = resp.status();
+        let content_type = resp.header("content-type").unwrap_or("").to_string();
+        let headers = resp.headers_names().into_iter().map(|n| { let v = resp.header(&n).unwrap_or("").to_string(); (n, v) }).collect();
+        let body = resp.into_string().unwrap_or_default();
+        let json = serde_json::from_str(&body).unwrap_or(Value::Null);
+        Resp { status, content_type, headers, body, json }
+    }
+}

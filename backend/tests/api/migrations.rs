@@ -1,0 +1,51 @@
+//! The SQLite and PostgreSQL migration sets must describe the same tables and columns.
+
+use std::collections::BTreeMap;
+
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+
+use crate::common::TestDb;
+use rectify::db::Backend;
+
+#[derive(QueryableByName)]
+struct Col {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    column_name: String,
+}
+
+fn columns(db: &TestDb) -> BTreeMap<String, Vec<String>> {
+    use diesel::r2d2::ManageConnection;
+    let mut conn = rectify::db::Manager::new(&db.url).connect().unwrap();
+    rectify::db::migrate(&mut conn).unwrap();
+    let sql = match db.backend {
+        Backend::Sqlite => "SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m, pragma_table_info(m.name) p \
+                            WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '__diesel%'",
+        Backend::Postgres => "SELECT table_name::text AS table_name, column_name::text AS column_name FROM information_schema.columns \
+                              WHERE table_schema = 'public' AND table_name NOT LIKE '__diesel%'",
+    };
+    let rows: Vec<Col> = diesel::sql_query(sql).load(&mut conn).unwrap();
+    let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for r in rows {
+        map.entry(r.table_name).or_default().push(r.column_name);
+    }
+    map.values_mut().for_each(|v| v.sort());
+    map
+}
+
+#[test]
+fn sqlite_and_postgres_migrations_define_the_same_columns() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations");
+    let names = |d: &str| {
+        let mut v: Vec<String> = std::fs::read_dir(format!("{root}/{d}")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names("sqlite"), names("postgres"), "migration names must be kept in step");
+    let sqlite = columns(&TestDb::create(Backend::Sqlite).unwrap());
+    assert!(sqlite.contains_key("users") && sqlite["users"].contains(&"token_epoch".to_string()));
+    let Some(pg) = TestDb::create(Backend::Postgres) else { return };
+    assert_eq!(sqlite, columns(&pg));
+}
