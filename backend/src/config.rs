@@ -179,6 +179,27 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_secret_is_generated_once_with_owner_only_permissions() {
+        let dir = std::env::temp_dir().join(format!("rectify-secret-{}-{}", std::process::id(), rand::random::<u32>()));
+        let mut cfg = Config::load(None).unwrap();
+        cfg.jwt_secret = None;
+        cfg.data_dir = dir.clone();
+        cfg.load_or_create_secret().unwrap();
+        let first = cfg.jwt_secret.clone().unwrap();
+        assert!(first.len() >= 32);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join("jwt-secret")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        cfg.jwt_secret = None;
+        cfg.load_or_create_secret().unwrap();
+        assert_eq!(cfg.jwt_secret.unwrap(), first, "kept across restarts");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
     fn config_file_lines_are_parsed() {
         let dir = std::env::temp_dir().join(format!("rectify-cfg-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

@@ -98,3 +98,33 @@ pub async fn observe(
     }
     Ok(res)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::{middleware::from_fn, test, App, HttpResponse};
+
+    #[actix_web::test]
+    async fn a_panicking_handler_answers_a_500_problem() {
+        let app = test::init_service(
+            App::new()
+                .route("/boom", web::get().to(|| async { panic!("secret detail: /etc/shadow"); #[allow(unreachable_code)] HttpResponse::Ok() }))
+                .route("/fine", web::get().to(|| async { HttpResponse::Ok().body("fine") }))
+                .wrap(from_fn(observe)),
+        )
+        .await;
+        // The middleware hands back an error; the HTTP dispatcher renders it like this.
+        let err = test::try_call_service(&app, test::TestRequest::get().uri("/boom").to_request()).await.err().unwrap();
+        let res = err.error_response();
+        assert_eq!(res.status(), 500);
+        assert_eq!(res.headers().get(header::CONTENT_TYPE).unwrap(), "application/problem+json");
+        let body = actix_web::body::to_bytes(res.into_body()).await.unwrap();
+        let body = String::from_utf8(body.to_vec()).unwrap();
+        assert!(body.contains("\"code\":\"internal_error\""), "{body}");
+        assert!(!body.contains("shadow"), "nothing internal leaks: {body}");
+        // The worker keeps serving.
+        let res = test::call_service(&app, test::TestRequest::get().uri("/fine").to_request()).await;
+        assert_eq!(res.status(), 200);
+        assert!(res.headers().contains_key("x-request-id"));
+    }
+}

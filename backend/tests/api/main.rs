@@ -12,3 +12,4 @@ mod users;
 mod cli;
 mod migrations;
 mod openapi_doc;
+mod matrix;
