@@ -35,6 +35,8 @@ pub struct Config {
     /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_proxy: bool,
     pub max_json_body: usize,
+    /// How long a resolved token is reused without asking the database (0 = never).
+    pub auth_cache_ttl_ms: u64,
 }
 
 impl std::fmt::Debug for Config {
@@ -126,6 +128,7 @@ impl Config {
             password_hash_concurrency: src.parse("RECTIFY_PASSWORD_HASH_CONCURRENCY", (cpus / 2).max(1))?,
             trust_proxy: src.parse("RECTIFY_TRUST_PROXY", false)?,
             max_json_body: src.parse("RECTIFY_MAX_JSON_BODY", 1024 * 1024)?,
+            auth_cache_ttl_ms: src.parse("RECTIFY_AUTH_CACHE_TTL_MS", 2000)?,
             data_dir,
         };
         if let Some(s) = &cfg.jwt_secret {

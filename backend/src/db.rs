@@ -92,6 +92,8 @@ impl ManageConnection for Manager {
 pub fn build_pool(url: &str, size: u32) -> Result<Pool, String> {
     r2d2::Pool::builder()
         .max_size(size)
+        // A SQLite file cannot drop a connection; a server can, so PostgreSQL ones are checked.
+        .test_on_check_out(Backend::of_url(url) == Backend::Postgres)
         .connection_timeout(std::time::Duration::from_secs(10))
         .build(Manager::new(url))
         .map_err(|e| format!("cannot open the database {}: {e}", crate::config::redact_url(url)))

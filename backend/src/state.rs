@@ -1,9 +1,11 @@
 //! Shared application state: the pool, configuration, keys and limiters.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use actix_web::web;
 
+use crate::auth::cache::CallerCache;
 use crate::auth::password::Hasher;
 use crate::auth::throttle::LoginThrottle;
 use crate::auth::tokens::{TokenKeys, API_TOKEN_PREFIX};
@@ -21,6 +23,7 @@ pub struct AppState {
     pub throttle: LoginThrottle,
     pub hasher: Hasher,
     pub metrics: Metrics,
+    pub callers: CallerCache,
 }
 
 impl AppState {
@@ -36,6 +39,7 @@ impl AppState {
             ),
             hasher: Hasher::new(config.password_hash_concurrency),
             metrics: Metrics::default(),
+            callers: CallerCache::new(Duration::from_millis(config.auth_cache_ttl_ms)),
             config: Arc::new(config),
             pool,
         }
@@ -58,10 +62,23 @@ impl AppState {
     /// Resolves a bearer token: an API token (`rct_…`) or an access JWT.
     pub async fn authenticate(&self, token: String) -> AppResult<Caller> {
         let invalid = || AppError::unauthorized("invalid_token", "the access token is invalid or has expired");
-        if token.starts_with(API_TOKEN_PREFIX) {
-            return self.db(move |c| sessions::resolve_api_token(c, &token)).await?.ok_or_else(invalid);
+        let key = if token.starts_with(API_TOKEN_PREFIX) {
+            crate::auth::tokens::token_hash(&token)
+        } else {
+            let (user_id, epoch) = self.keys.verify_access(&token)?;
+            format!("user:{user_id}:{epoch}")
+        };
+        if let Some(caller) = self.callers.get(&key, Instant::now()) {
+            return Ok(caller);
         }
-        let (user_id, epoch) = self.keys.verify_access(&token)?;
-        self.db(move |c| sessions::resolve_user(c, user_id, epoch)).await?.ok_or_else(invalid)
+        let caller = if token.starts_with(API_TOKEN_PREFIX) {
+            self.db(move |c| sessions::resolve_api_token(c, &token)).await?
+        } else {
+            let (user_id, epoch) = self.keys.verify_access(&token)?;
+            self.db(move |c| sessions::resolve_user(c, user_id, epoch)).await?
+        };
+        let caller = caller.ok_or_else(invalid)?;
+        self.callers.put(key, caller.clone(), Instant::now());
+        Ok(caller)
     }
 }

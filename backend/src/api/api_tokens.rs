@@ -53,5 +53,6 @@ async fn create_api_token(auth: Authorized<ManageMembers>, state: web::Data<AppS
 async fn revoke_api_token(auth: Authorized<ManageMembers>, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let (caller, id) = (auth.caller, id.into_inner());
     state.db(move |c| api_tokens::revoke(c, &caller, id)).await?;
+    state.callers.forget_token(id);
     Ok(HttpResponse::NoContent().finish())
 }

@@ -9,8 +9,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::auth::token_pair;
 use super::{Forbidden, Invalid, TooManyRequests, Unauthorized};
+use diesel::prelude::*;
+
 use crate::auth::{password, Authorized, SignedIn};
-use crate::domain::organisations::{self, OrganisationView};
+use crate::models::Organisation;
+use crate::schema::organisations;
+use crate::domain::organisations::OrganisationView;
 use crate::domain::sessions::{self, PasswordChange, TokenPair};
 use crate::domain::users::{self, UserView};
 use crate::error::{AppError, AppResult};
@@ -39,7 +43,8 @@ async fn get_me(auth: Authorized<SignedIn>, state: web::Data<AppState>) -> AppRe
     let me = state
         .db(move |c| {
             let user = users::load_view(c, caller.user_id().unwrap_or_default())?;
-            let organisation = organisations::get(c, &caller, caller.organisation_id)?.into();
+            // One's own organisation is always visible.
+            let organisation = organisations::table.find(caller.organisation_id).select(Organisation::as_select()).first(c)?.into();
             Ok(Me { user, organisation })
         })
         .await?;
@@ -86,5 +91,6 @@ async fn change_my_password(
             sessions::start(c, user_id, ttl)
         })
         .await?;
+    state.callers.forget_user(user_id);
     Ok(web::Json(token_pair(&state, session).await?))
 }

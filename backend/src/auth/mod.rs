@@ -4,6 +4,7 @@
 //! for an admin or coordinator. Object-level checks (which organisation) happen in the domain
 //! functions through [`Caller`], which every query is scoped by.
 
+pub mod cache;
 pub mod password;
 pub mod throttle;
 pub mod tokens;

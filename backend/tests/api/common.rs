@@ -119,6 +119,7 @@ pub fn test_config(db: &TestDb) -> Config {
     c.password_hash_concurrency = 1;
     c.trust_proxy = false;
     c.max_json_body = 64 * 1024;
+    c.auth_cache_ttl_ms = 2000;
     c
 }
 
