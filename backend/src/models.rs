@@ -1,6 +1,6 @@
 //! Rows as stored. API shapes live with the domain functions that produce them.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::schema::*;
@@ -74,4 +74,83 @@ pub struct ApiToken {
     pub expires_at: Option<NaiveDateTime>,
     pub last_used_at: Option<NaiveDateTime>,
     pub revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = inspections)]
+pub struct Inspection {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub title: String,
+    pub inspector: String,
+    pub onsite_start: Option<NaiveDate>,
+    pub onsite_end: Option<NaiveDate>,
+    pub feedback_date: Option<NaiveDate>,
+    pub deadline: Option<NaiveDate>,
+    pub status: String,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = leading_group_members)]
+pub struct LeadingGroupMember {
+    pub id: i64,
+    pub inspection_id: i64,
+    pub user_id: i64,
+    pub group_role: String,
+    pub title: String,
+    pub from_date: Option<NaiveDate>,
+    pub until_date: Option<NaiveDate>,
+    pub position: i32,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = categories)]
+pub struct Category {
+    pub id: i64,
+    pub inspection_id: i64,
+    pub ordinal: i32,
+    pub title: String,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = problems)]
+pub struct Problem {
+    pub id: i64,
+    pub inspection_id: i64,
+    pub category_id: i64,
+    pub ordinal: i32,
+    pub title: String,
+    pub feedback: String,
+    pub responsible_leader_id: Option<i64>,
+    pub lead_department_id: Option<i64>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = measures)]
+pub struct Measure {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub inspection_id: i64,
+    pub problem_id: i64,
+    pub ordinal: i32,
+    pub title: String,
+    pub content: String,
+    pub kind: String,
+    pub responsible_leader_id: Option<i64>,
+    pub lead_department_id: Option<i64>,
+    pub deadline: Option<NaiveDate>,
+    pub progress: String,
+    pub status: String,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
 }

@@ -78,12 +78,124 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    inspections (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        title -> Text,
+        inspector -> Text,
+        onsite_start -> Nullable<Date>,
+        onsite_end -> Nullable<Date>,
+        feedback_date -> Nullable<Date>,
+        deadline -> Nullable<Date>,
+        status -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    leading_group_members (id) {
+        id -> BigInt,
+        inspection_id -> BigInt,
+        user_id -> BigInt,
+        group_role -> Text,
+        title -> Text,
+        from_date -> Nullable<Date>,
+        until_date -> Nullable<Date>,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    categories (id) {
+        id -> BigInt,
+        inspection_id -> BigInt,
+        ordinal -> Integer,
+        title -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    problems (id) {
+        id -> BigInt,
+        inspection_id -> BigInt,
+        category_id -> BigInt,
+        ordinal -> Integer,
+        title -> Text,
+        feedback -> Text,
+        responsible_leader_id -> Nullable<BigInt>,
+        lead_department_id -> Nullable<BigInt>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    measures (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        inspection_id -> BigInt,
+        problem_id -> BigInt,
+        ordinal -> Integer,
+        title -> Text,
+        content -> Text,
+        kind -> Text,
+        responsible_leader_id -> Nullable<BigInt>,
+        lead_department_id -> Nullable<BigInt>,
+        deadline -> Nullable<Date>,
+        progress -> Text,
+        status -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    measure_assignees (measure_id, user_id) {
+        measure_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    measure_supporting_departments (measure_id, department_id) {
+        measure_id -> BigInt,
+        department_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    measure_progress (id) {
+        id -> BigInt,
+        measure_id -> BigInt,
+        author_id -> Nullable<BigInt>,
+        progress -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(departments -> organisations (organisation_id));
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(users -> departments (department_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(api_tokens -> organisations (organisation_id));
+diesel::joinable!(inspections -> organisations (organisation_id));
+diesel::joinable!(leading_group_members -> inspections (inspection_id));
+diesel::joinable!(leading_group_members -> users (user_id));
+diesel::joinable!(categories -> inspections (inspection_id));
+diesel::joinable!(problems -> categories (category_id));
+diesel::joinable!(measures -> problems (problem_id));
+diesel::joinable!(measure_assignees -> measures (measure_id));
+diesel::joinable!(measure_supporting_departments -> measures (measure_id));
+diesel::joinable!(measure_progress -> measures (measure_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -92,4 +204,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_roles,
     refresh_tokens,
     api_tokens,
+    inspections,
+    leading_group_members,
+    categories,
+    problems,
+    measures,
+    measure_assignees,
+    measure_supporting_departments,
+    measure_progress,
 );

@@ -72,6 +72,7 @@ async fn login(req: HttpRequest, state: web::Data<AppState>, body: web::Json<Log
         return Err(AppError::unauthorized("invalid_credentials", "the user name or password is wrong"));
     };
     state.throttle.record_success(&username);
+    state.callers.forget_user(user_id);
     let ttl = state.config.refresh_token_ttl;
     let session = state.db(move |c| sessions::start(c, user_id, ttl)).await?;
     Ok(web::Json(token_pair(&state, session).await?))

@@ -82,6 +82,8 @@ async fn rename_department(
 #[delete("/departments/{id}")]
 async fn delete_department(auth: Authorized<ManageMembers>, state: web::Data<AppState>, id: web::Path<i64>, version: IfMatch) -> AppResult<HttpResponse> {
     let (caller, id) = (auth.caller, id.into_inner());
-    state.db(move |c| departments::delete(c, &caller, id, version.0)).await?;
+    let org = state.db(move |c| departments::delete(c, &caller, id, version.0)).await?;
+    // Members of the department now have none.
+    state.callers.forget_organisation(org);
     Ok(HttpResponse::NoContent().finish())
 }

@@ -2,33 +2,19 @@
 
 use std::time::Instant;
 
-use actix_web::{get, post, web};
-use serde::Serialize;
-use utoipa::ToSchema;
+use actix_web::{get, post, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::auth::token_pair;
 use super::{Forbidden, Invalid, TooManyRequests, Unauthorized};
-use diesel::prelude::*;
-
 use crate::auth::{password, Authorized, SignedIn};
-use crate::models::Organisation;
-use crate::schema::organisations;
-use crate::domain::organisations::OrganisationView;
 use crate::domain::sessions::{self, PasswordChange, TokenPair};
-use crate::domain::users::{self, UserView};
+use crate::domain::users::{self, Me};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(get_me).service(change_my_password);
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Me {
-    #[serde(flatten)]
-    pub user: UserView,
-    pub organisation: OrganisationView,
 }
 
 /// The signed-in user, with its organisation.
@@ -38,17 +24,10 @@ pub struct Me {
     responses((status = 200, description = "The signed-in user", body = Me), Unauthorized, Forbidden)
 )]
 #[get("/me")]
-async fn get_me(auth: Authorized<SignedIn>, state: web::Data<AppState>) -> AppResult<web::Json<Me>> {
-    let caller = auth.caller;
-    let me = state
-        .db(move |c| {
-            let user = users::load_view(c, caller.user_id().unwrap_or_default())?;
-            // One's own organisation is always visible.
-            let organisation = organisations::table.find(caller.organisation_id).select(Organisation::as_select()).first(c)?.into();
-            Ok(Me { user, organisation })
-        })
-        .await?;
-    Ok(web::Json(me))
+async fn get_me(auth: Authorized<SignedIn>) -> AppResult<HttpResponse> {
+    // Resolved with the token (and refreshed whenever this instance changes the user).
+    let me = auth.caller.me.clone().ok_or_else(|| AppError::internal("a signed-in caller without a profile"))?;
+    Ok(HttpResponse::Ok().json(&*me))
 }
 
 /// Change one's own password.

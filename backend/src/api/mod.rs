@@ -3,6 +3,7 @@
 pub mod api_tokens;
 pub mod auth;
 pub mod departments;
+pub mod ledger;
 pub mod me;
 pub mod ops;
 pub mod organisations;
@@ -24,6 +25,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
     departments::routes(cfg);
     users::routes(cfg);
     api_tokens::routes(cfg);
+    ledger::routes(cfg);
 }
 
 #[derive(OpenApi)]
@@ -45,6 +47,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         (name = "departments", description = "Departments (处室、专业部) of an organisation"),
         (name = "users", description = "Accounts and roles"),
         (name = "api-tokens", description = "Tokens for other systems"),
+        (name = "inspections", description = "Inspection rounds, their ledger and statistics"),
+        (name = "categories", description = "Categories (方面) of an inspection"),
+        (name = "problems", description = "Problems fed back (反馈问题)"),
+        (name = "measures", description = "Rectification measures (整改措施) and their progress"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

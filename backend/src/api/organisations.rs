@@ -80,5 +80,6 @@ async fn update_organisation(
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let org = state.db(move |c| organisations::update(c, id, version.0, body.into_inner())).await?;
+    state.callers.forget_organisation(id);
     Ok(with_etag(StatusCode::OK, org.version, &OrganisationView::from(org)))
 }

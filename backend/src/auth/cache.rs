@@ -44,6 +44,11 @@ impl CallerCache {
         self.retain(|c| !matches!(c.principal, Principal::User { id, .. } if id == user_id));
     }
 
+    /// After a change to an organisation or its departments that members' profiles show.
+    pub fn forget_organisation(&self, organisation_id: i64) {
+        self.retain(|c| c.organisation_id != organisation_id);
+    }
+
     pub fn forget_token(&self, token_id: i64) {
         self.retain(|c| !matches!(c.principal, Principal::ApiToken { id, .. } if id == token_id));
     }
@@ -59,7 +64,7 @@ mod tests {
     use crate::auth::Role;
 
     fn user(id: i64) -> Caller {
-        Caller { principal: Principal::User { id, username: "u".into() }, organisation_id: 1, roles: vec![Role::Staff] }
+        Caller { principal: Principal::User { id, username: "u".into() }, organisation_id: 1, roles: vec![Role::Staff], me: None }
     }
 
     #[test]
@@ -68,7 +73,7 @@ mod tests {
         let t0 = Instant::now();
         c.put("a".into(), user(1), t0);
         c.put("b".into(), user(2), t0);
-        c.put("t".into(), Caller { principal: Principal::ApiToken { id: 9, write: false }, organisation_id: 1, roles: vec![] }, t0);
+        c.put("t".into(), Caller { principal: Principal::ApiToken { id: 9, write: false }, organisation_id: 1, roles: vec![], me: None }, t0);
         assert!(c.get("a", t0 + Duration::from_secs(1)).is_some());
         assert!(c.get("a", t0 + Duration::from_secs(3)).is_none(), "expired");
         c.forget_user(2);

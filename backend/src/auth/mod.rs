@@ -92,6 +92,8 @@ pub struct Caller {
     pub principal: Principal,
     pub organisation_id: i64,
     pub roles: Vec<Role>,
+    /// A signed-in user's profile as resolved with the token (what `GET /me` answers).
+    pub me: Option<std::sync::Arc<crate::domain::users::Me>>,
 }
 
 impl Caller {

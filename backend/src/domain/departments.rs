@@ -115,8 +115,9 @@ pub fn rename(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
     })
 }
 
-/// Members of a deleted department keep their accounts, without a department.
-pub fn delete(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64) -> AppResult<()> {
+/// Members of a deleted department keep their accounts, without a department. Returns the
+/// department's organisation.
+pub fn delete(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64) -> AppResult<i64> {
     write_tx(conn, |conn| {
         let d = managed(conn, caller, id)?;
         if d.version != expected_version {
@@ -126,6 +127,6 @@ pub fn delete(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
             .set(crate::schema::users::department_id.eq(None::<i64>))
             .execute(conn)?;
         diesel::delete(departments::table.find(id)).execute(conn)?;
-        Ok(())
+        Ok(d.organisation_id)
     })
 }

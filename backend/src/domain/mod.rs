@@ -2,6 +2,7 @@
 
 pub mod api_tokens;
 pub mod departments;
+pub mod ledger;
 pub mod organisations;
 pub mod sessions;
 pub mod users;

@@ -10,14 +10,14 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::users::{roles_of, UserView};
+use super::users::{roles_of, view, Me, UserView};
 use super::{now, utc};
 use crate::auth::tokens::{random_secret, token_hash, REFRESH_TOKEN_PREFIX};
 use crate::auth::{Caller, Principal};
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult};
-use crate::models::{ApiToken, RefreshToken, User};
-use crate::schema::{api_tokens, refresh_tokens, users};
+use crate::models::{ApiToken, Organisation, RefreshToken, User};
+use crate::schema::{api_tokens, organisations, refresh_tokens, users};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -174,7 +174,11 @@ pub fn resolve_user(conn: &mut DbConn, user_id: i64, epoch: i64) -> AppResult<Op
         return Ok(None);
     }
     let roles = roles_of(conn, &[u.id])?.remove(&u.id).unwrap_or_default();
-    Ok(Some(Caller { principal: Principal::User { id: u.id, username: u.username }, organisation_id: u.organisation_id, roles }))
+    let org: Organisation = organisations::table.find(u.organisation_id).select(Organisation::as_select()).first(conn)?;
+    let principal = Principal::User { id: u.id, username: u.username.clone() };
+    let organisation_id = u.organisation_id;
+    let me = Me { user: view(u, roles.clone()), organisation: org.into() };
+    Ok(Some(Caller { principal, organisation_id, roles, me: Some(std::sync::Arc::new(me)) }))
 }
 
 /// The caller behind an API token, if it is live. Records its use (at most once a minute,
@@ -196,7 +200,7 @@ pub fn resolve_api_token(conn: &mut DbConn, token: &str) -> AppResult<Option<Cal
         diesel::update(api_tokens::table.find(t.id)).set(api_tokens::last_used_at.eq(n)).execute(conn)?;
     }
     let write = t.scopes.split(',').any(|s| s == "write");
-    Ok(Some(Caller { principal: Principal::ApiToken { id: t.id, write }, organisation_id: t.organisation_id, roles: Vec::new() }))
+    Ok(Some(Caller { principal: Principal::ApiToken { id: t.id, write }, organisation_id: t.organisation_id, roles: Vec::new(), me: None }))
 }
 
 pub fn refresh_expiry(s: &Session) -> DateTime<Utc> {

@@ -15,6 +15,14 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::models::User;
 use crate::schema::{departments, organisations, refresh_tokens, user_roles, users};
 
+/// The signed-in user with its organisation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    #[serde(flatten)]
+    pub user: UserView,
+    pub organisation: super::organisations::OrganisationView,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserView {
     pub id: i64,

@@ -13,3 +13,4 @@ mod cli;
 mod migrations;
 mod openapi_doc;
 mod matrix;
+mod ledger;

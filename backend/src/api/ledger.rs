@@ -1,0 +1,320 @@
+//! The rectification ledger: inspections, categories, problems, measures, progress, the 台账
+//! view and statistics. Who may do what is decided per object in `domain::ledger`.
+
+use actix_web::http::StatusCode;
+use actix_web::{delete, get, patch, post, put, web, HttpResponse};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::{with_etag, BadRequest, Conflict, Forbidden, IfMatch, Invalid, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized};
+use crate::auth::{AnyCaller, Authorized};
+use crate::domain::ledger::inspections::{self, InspectionPatch, InspectionQuery, InspectionView, NewInspection};
+use crate::domain::ledger::measures::{self, MeasurePatch, MeasureView, NewMeasure, ProgressEntry, ProgressInput};
+use crate::domain::ledger::query::{self, InspectionStats, LedgerRow, MeasureQuery};
+use crate::domain::ledger::structure::{self, CategoryInput, CategoryView, NewProblem, ProblemPatch, ProblemView};
+use crate::domain::Page;
+use crate::error::AppResult;
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_inspections)
+        .service(create_inspection)
+        .service(get_inspection)
+        .service(update_inspection)
+        .service(delete_inspection)
+        .service(list_categories)
+        .service(create_category)
+        .service(reorder_categories)
+        .service(rename_category)
+        .service(delete_category)
+        .service(list_problems)
+        .service(create_problem)
+        .service(reorder_problems)
+        .service(get_problem)
+        .service(update_problem)
+        .service(delete_problem)
+        .service(list_problem_measures)
+        .service(create_measure)
+        .service(reorder_measures)
+        .service(list_measures)
+        .service(get_measure)
+        .service(update_measure)
+        .service(delete_measure)
+        .service(report_progress)
+        .service(progress_history)
+        .service(inspection_ledger)
+        .service(inspection_stats);
+}
+
+/// A new order: every id of the collection exactly once.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Order {
+    pub ids: Vec<i64>,
+}
+
+macro_rules! db {
+    ($state:expr, $caller:expr, |$c:ident, $who:ident| $body:expr) => {{
+        let $who = $caller;
+        $state.db(move |$c| $body).await?
+    }};
+}
+
+/// Inspections the caller may see, newest first.
+#[utoipa::path(tag = "inspections", security(("bearer" = [])), params(InspectionQuery),
+    responses((status = 200, description = "A page of inspections", body = Page<InspectionView>), BadRequest, Unauthorized, Invalid))]
+#[get("/inspections")]
+async fn list_inspections(auth: Authorized<AnyCaller>, state: web::Data<AppState>, q: web::Query<InspectionQuery>) -> AppResult<web::Json<Page<InspectionView>>> {
+    Ok(web::Json(db!(state, auth.caller, |c, who| inspections::list(c, &who, &q))))
+}
+
+/// Create an inspection round with its leading group (coordinator).
+#[utoipa::path(tag = "inspections", security(("bearer" = [])), request_body = NewInspection,
+    responses((status = 201, description = "Created", body = InspectionView, headers(("ETag" = String))), BadRequest, Unauthorized, Forbidden, NotFound, Invalid))]
+#[post("/inspections")]
+async fn create_inspection(auth: Authorized<AnyCaller>, state: web::Data<AppState>, body: web::Json<NewInspection>) -> AppResult<HttpResponse> {
+    let v = db!(state, auth.caller, |c, who| inspections::create(c, &who, body.into_inner()));
+    Ok(with_etag(StatusCode::CREATED, v.version, &v))
+}
+
+/// One inspection with its leading group.
+#[utoipa::path(tag = "inspections", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, description = "The inspection", body = InspectionView, headers(("ETag" = String))), Unauthorized, NotFound))]
+#[get("/inspections/{id}")]
+async fn get_inspection(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let v = db!(state, auth.caller, |c, who| inspections::get(c, &who, id));
+    Ok(with_etag(StatusCode::OK, v.version, &v))
+}
+
+/// Change an inspection; `leading_group`, when given, replaces the group.
+#[utoipa::path(tag = "inspections", security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = String, Header)), request_body = InspectionPatch,
+    responses((status = 200, description = "Updated", body = InspectionView, headers(("ETag" = String))), BadRequest, Unauthorized, Forbidden, NotFound, PreconditionFailed, Invalid, PreconditionRequired))]
+#[patch("/inspections/{id}")]
+async fn update_inspection(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, v: IfMatch, body: web::Json<InspectionPatch>) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let r = db!(state, auth.caller, |c, who| inspections::update(c, &who, id, v.0, body.into_inner()));
+    Ok(with_etag(StatusCode::OK, r.version, &r))
+}
+
+/// Delete an inspection that has no categories yet.
+#[utoipa::path(tag = "inspections", security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = String, Header)),
+    responses((status = 204, description = "Deleted"), Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired))]
+#[delete("/inspections/{id}")]
+async fn delete_inspection(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, v: IfMatch) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    db!(state, auth.caller, |c, who| inspections::delete(c, &who, id, v.0));
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Categories (方面) of an inspection, in order.
+#[utoipa::path(tag = "categories", security(("bearer" = [])), params(("id" = i64, Path, description = "Inspection id")),
+    responses((status = 200, description = "Categories", body = Vec<CategoryView>), Unauthorized, NotFound))]
+#[get("/inspections/{id}/categories")]
+async fn list_categories(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<web::Json<Vec<CategoryView>>> {
+    let id = id.into_inner();
+    Ok(web::Json(db!(state, auth.caller, |c, who| structure::list_categories(c, &who, id))))
+}
+
+/// Add a category at the end.
+#[utoipa::path(tag = "categories", security(("bearer" = [])), params(("id" = i64, Path, description = "Inspection id")), request_body = CategoryInput,
+    responses((status = 201, description = "Created", body = CategoryView, headers(("ETag" = String))), BadRequest, Unauthorized, Forbidden, NotFound, Invalid))]
+#[post("/inspections/{id}/categories")]
+async fn create_category(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, body: web::Json<CategoryInput>) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let v = db!(state, auth.caller, |c, who| structure::create_category(c, &who, id, body.into_inner()));
+    Ok(with_etag(StatusCode::CREATED, v.version, &v))
+}
+
+/// Reorder the categories; problems are renumbered to follow.
+#[utoipa::path(tag = "categories", security(("bearer" = [])), params(("id" = i64, Path, description = "Inspection id")), request_body = Order,
+    responses((status = 200, description = "Categories in the new order", body = Vec<CategoryView>), BadRequest, Unauthorized, Forbidden, NotFound, Invalid))]
+#[put("/inspections/{id}/categories/order")]
+async fn reorder_categories(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, body: web::Json<Order>) -> AppResult<web::Json<Vec<CategoryView>>> {
+    let id = id.into_inner();
+    Ok(web::Json(db!(state, auth.caller, |c, who| structure::reorder_categories(c, &who, id, body.into_inner().ids))))
+}
+
+/// Rename a category.
+#[utoipa::path(tag = "categories", security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = String, Header)), request_body = CategoryInput,
+    responses((status = 200, description = "Renamed", body = CategoryView, headers(("ETag" = String))), BadRequest, Unauthorized, Forbidden, NotFound, PreconditionFailed, Invalid, PreconditionRequired))]
+#[patch("/categories/{id}")]
+async fn rename_category(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, v: IfMatch, body: web::Json<CategoryInput>) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let r = db!(state, auth.caller, |c, who| structure::rename_category(c, &who, id, v.0, body.into_inner()));
+    Ok(with_etag(StatusCode::OK, r.version, &r))
+}
+
+/// Delete an empty category.
+#[utoipa::path(tag = "categories", security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = String, Header)),
+    responses((status = 204, description = "Deleted"), Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired))]
+#[delete("/categories/{id}")]
+async fn delete_category(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, v: IfMatch) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    db!(state, auth.caller, |c, who| structure::delete_category(c, &who, id, v.0));
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Problems of an inspection, numbered 1…N (staff: those with a measure assigned to them).
+#[utoipa::path(tag = "problems", security(("bearer" = [])), params(("id" = i64, Path, description = "Inspection id")),
+    responses((status = 200, description = "Problems", body = Vec<ProblemView>), Unauthorized, NotFound))]
+#[get("/inspections/{id}/problems")]
+async fn list_problems(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<web::Json<Vec<ProblemView>>> {
+    let id = id.into_inner();
+    Ok(web::Json(db!(state, auth.caller, |c, who| structure::list_problems(c, &who, id))))
+}
+
+/// Add a problem at the end of its category.
+#[utoipa::path(tag = "problems", security(("bearer" = [])), params(("id" = i64, Path, description = "Inspection id")), request_body = NewProblem,
+    responses((status = 201, description = "Created", body = ProblemView, headers(("ETag" = String))), BadRequest, Unauthorized, Forbidden, NotFound, Invalid))]
+#[post("/inspections/{id}/problems")]
+async fn create_problem(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, body: web::Json<NewProblem>) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let v = db!(state, auth.caller, |c, who| structure::create_problem(c, &who, id, body.into_inner()));
+    Ok(with_etag(StatusCode::CREATED, v.version, &v))
+}
+
+/// Reorder the problems of one category.
+#[utoipa::path(tag = "problems", security(("bearer" = [])), params(("id" = i64, Path, description = "Category id")), request_body = Order,
+    responses((status = 200, description = "The category's problems in the new order", body = Vec<ProblemView>), BadRequest, Unauthorized, Forbidden, NotFound, Invalid))]
+#[put("/categories/{id}/problems/order")]
+async fn reorder_problems(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, body: web::Json<Order>) -> AppResult<web::Json<Vec<ProblemView>>> {
+    let id = id.into_inner();
+    Ok(web::Json(db!(state, auth.caller, |c, who| structure::reorder_problems(c, &who, id, body.into_inner().ids))))
+}
+
+/// One problem.
+#[utoipa::path(tag = "problems", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, description = "The problem", body = ProblemView, headers(("ETag" = String))), Unauthorized, NotFound))]
+#[get("/problems/{id}")]
+async fn get_problem(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let v = db!(state, auth.caller, |c, who| structure::get_problem(c, &who, id));
+    Ok(with_etag(StatusCode::OK, v.version, &v))
+}
+
+/// Change a problem; a new `category_id` moves it to the end of that category.
+#[utoipa::path(tag = "problems", security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = String, Header)), request_body = ProblemPatch,
+    responses((status = 200, description = "Updated", body = ProblemView, headers(("ETag" = String))), BadRequest, Unauthorized, Forbidden, NotFound, PreconditionFailed, Invalid, PreconditionRequired))]
+#[patch("/problems/{id}")]
+async fn update_problem(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, v: IfMatch, body: web::Json<ProblemPatch>) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let r = db!(state, auth.caller, |c, who| structure::update_problem(c, &who, id, v.0, body.into_inner()));
+    Ok(with_etag(StatusCode::OK, r.version, &r))
+}
+
+/// Delete a problem without measures; the rest are renumbered.
+#[utoipa::path(tag = "problems", security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = String, Header)),
+    responses((status = 204, description = "Deleted"), Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired))]
+#[delete("/problems/{id}")]
+async fn delete_problem(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, v: IfMatch) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    db!(state, auth.caller, |c, who| structure::delete_problem(c, &who, id, v.0));
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Measures of a problem, ①②③… (staff: those assigned to them).
+#[utoipa::path(tag = "measures", security(("bearer" = [])), params(("id" = i64, Path, description = "Problem id")),
+    responses((status = 200, description = "Measures", body = Vec<MeasureView>), Unauthorized, NotFound))]
+#[get("/problems/{id}/measures")]
+async fn list_problem_measures(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<web::Json<Vec<MeasureView>>> {
+    let id = id.into_inner();
+    Ok(web::Json(db!(state, auth.caller, |c, who| measures::list_for_problem(c, &who, id))))
+}
+
+/// Add a measure with its responsibility (责任领导, 牵头/配合处室, 责任人, 时间节点).
+#[utoipa::path(tag = "measures", security(("bearer" = [])), params(("id" = i64, Path, description = "Problem id")), request_body = NewMeasure,
+    responses((status = 201, description = "Created", body = MeasureView, headers(("ETag" = String))), BadRequest, Unauthorized, Forbidden, NotFound, Invalid))]
+#[post("/problems/{id}/measures")]
+async fn create_measure(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, body: web::Json<NewMeasure>) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let v = db!(state, auth.caller, |c, who| measures::create(c, &who, id, body.into_inner()));
+    Ok(with_etag(StatusCode::CREATED, v.version, &v))
+}
+
+/// Reorder the measures of a problem.
+#[utoipa::path(tag = "measures", security(("bearer" = [])), params(("id" = i64, Path, description = "Problem id")), request_body = Order,
+    responses((status = 200, description = "Measures in the new order", body = Vec<MeasureView>), BadRequest, Unauthorized, Forbidden, NotFound, Invalid))]
+#[put("/problems/{id}/measures/order")]
+async fn reorder_measures(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, body: web::Json<Order>) -> AppResult<web::Json<Vec<MeasureView>>> {
+    let id = id.into_inner();
+    Ok(web::Json(db!(state, auth.caller, |c, who| measures::reorder(c, &who, id, body.into_inner().ids))))
+}
+
+/// Every measure the caller may see, filtered, sorted and paged.
+#[utoipa::path(tag = "measures", security(("bearer" = [])), params(MeasureQuery),
+    responses((status = 200, description = "A page of measures", body = Page<MeasureView>), BadRequest, Unauthorized, Invalid))]
+#[get("/measures")]
+async fn list_measures(auth: Authorized<AnyCaller>, state: web::Data<AppState>, q: web::Query<MeasureQuery>) -> AppResult<web::Json<Page<MeasureView>>> {
+    Ok(web::Json(db!(state, auth.caller, |c, who| query::list(c, &who, &q))))
+}
+
+/// One measure.
+#[utoipa::path(tag = "measures", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, description = "The measure", body = MeasureView, headers(("ETag" = String))), Unauthorized, NotFound))]
+#[get("/measures/{id}")]
+async fn get_measure(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let v = db!(state, auth.caller, |c, who| measures::get(c, &who, id));
+    Ok(with_etag(StatusCode::OK, v.version, &v))
+}
+
+/// Change a measure (coordinator; the responsible leader for the measures it leads).
+#[utoipa::path(tag = "measures", security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = String, Header)), request_body = MeasurePatch,
+    responses((status = 200, description = "Updated", body = MeasureView, headers(("ETag" = String))), BadRequest, Unauthorized, Forbidden, NotFound, PreconditionFailed, Invalid, PreconditionRequired))]
+#[patch("/measures/{id}")]
+async fn update_measure(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, v: IfMatch, body: web::Json<MeasurePatch>) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let r = db!(state, auth.caller, |c, who| measures::update(c, &who, id, v.0, body.into_inner()));
+    Ok(with_etag(StatusCode::OK, r.version, &r))
+}
+
+/// Delete a measure; the rest of its problem are renumbered.
+#[utoipa::path(tag = "measures", security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = String, Header)),
+    responses((status = 204, description = "Deleted"), Unauthorized, Forbidden, NotFound, PreconditionFailed, PreconditionRequired))]
+#[delete("/measures/{id}")]
+async fn delete_measure(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, v: IfMatch) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    db!(state, auth.caller, |c, who| measures::delete(c, &who, id, v.0));
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Report progress (整改进展): assignees, the responsible leader or the coordinator. Kept in the history.
+#[utoipa::path(tag = "measures", security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = String, Header)), request_body = ProgressInput,
+    responses((status = 200, description = "Recorded", body = MeasureView, headers(("ETag" = String))), BadRequest, Unauthorized, Forbidden, NotFound, PreconditionFailed, Invalid, PreconditionRequired))]
+#[patch("/measures/{id}/progress")]
+async fn report_progress(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, v: IfMatch, body: web::Json<ProgressInput>) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let r = db!(state, auth.caller, |c, who| measures::report_progress(c, &who, id, v.0, body.into_inner()));
+    Ok(with_etag(StatusCode::OK, r.version, &r))
+}
+
+/// The progress history of a measure, newest first: who, when, what.
+#[utoipa::path(tag = "measures", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, description = "History", body = Vec<ProgressEntry>), Unauthorized, NotFound))]
+#[get("/measures/{id}/progress")]
+async fn progress_history(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<web::Json<Vec<ProgressEntry>>> {
+    let id = id.into_inner();
+    Ok(web::Json(db!(state, auth.caller, |c, who| measures::progress_history(c, &who, id))))
+}
+
+/// The 整改台账: one row per measure with its problem and category, in ledger order, with the
+/// filters of `GET /measures`.
+#[utoipa::path(tag = "inspections", security(("bearer" = [])), params(("id" = i64, Path), MeasureQuery),
+    responses((status = 200, description = "Ledger rows", body = Page<LedgerRow>), BadRequest, Unauthorized, NotFound, Invalid))]
+#[get("/inspections/{id}/ledger")]
+async fn inspection_ledger(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, q: web::Query<MeasureQuery>) -> AppResult<web::Json<Page<LedgerRow>>> {
+    let id = id.into_inner();
+    Ok(web::Json(db!(state, auth.caller, |c, who| query::ledger(c, &who, id, q.into_inner()))))
+}
+
+/// Counts and completion overall, by category, lead department and responsible leader;
+/// overdue and due within 7 days.
+#[utoipa::path(tag = "inspections", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, description = "Statistics", body = InspectionStats), Unauthorized, Forbidden, NotFound))]
+#[get("/inspections/{id}/stats")]
+async fn inspection_stats(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<web::Json<InspectionStats>> {
+    let id = id.into_inner();
+    Ok(web::Json(db!(state, auth.caller, |c, who| query::stats(c, &who, id))))
+}

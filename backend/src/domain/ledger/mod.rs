@@ -1,0 +1,147 @@
+//! The rectification ledger (整改台账): inspections, categories, problems and measures.
+
+pub mod inspections;
+pub mod labels;
+pub mod measures;
+pub mod query;
+pub mod structure;
+
+use chrono::{NaiveDate, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::organisations::{readable, OrgScope};
+use crate::auth::{Caller, Principal, Role};
+use crate::db::DbConn;
+use crate::error::{AppError, AppResult};
+use crate::schema::{measure_assignees, measures as measure_t, organisations};
+
+macro_rules! text_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vm])* $variant),+ }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str { match self { $($name::$variant => $text),+ } }
+            pub fn parse(s: &str) -> Option<$name> { match s { $($text => Some($name::$variant),)+ _ => None } }
+        }
+    };
+}
+
+text_enum!(
+    /// 整改时效
+    MeasureKind {
+        /// 立行立改
+        Immediate = "immediate",
+        /// 限期整改
+        TimeBound = "time_bound",
+        /// 长期坚持
+        LongTerm = "long_term",
+    }
+);
+
+text_enum!(
+    MeasureStatus {
+        NotStarted = "not_started",
+        InProgress = "in_progress",
+    }
+);
+
+text_enum!(
+    InspectionStatus {
+        Planning = "planning",
+        Rectifying = "rectifying",
+        Closed = "closed",
+    }
+);
+
+text_enum!(
+    /// Role in the leading group (整改领导小组).
+    GroupRole {
+        /// 组长
+        Leader = "leader",
+        /// 副组长
+        DeputyLeader = "deputy_leader",
+        /// 成员
+        Member = "member",
+        /// 办公室主任
+        OfficeDirector = "office_director",
+    }
+);
+
+/// What part of the ledger a caller reads.
+#[derive(Debug, Clone)]
+pub struct LedgerScope {
+    pub orgs: OrgScope,
+    /// Staff see only the measures assigned to them (and the problems and inspections around them).
+    pub assigned_to: Option<i64>,
+}
+
+pub fn scope(conn: &mut DbConn, caller: &Caller) -> AppResult<LedgerScope> {
+    let org_wide = matches!(caller.principal, Principal::ApiToken { .. })
+        || [Role::Admin, Role::Coordinator, Role::Leader, Role::Discipline, Role::ResponsibleLeader, Role::BureauSupervisor]
+            .iter()
+            .any(|r| caller.has(*r));
+    let assigned_to = if org_wide { None } else { Some(caller.user_id().unwrap_or(-1)) };
+    Ok(LedgerScope { orgs: readable(conn, caller)?, assigned_to })
+}
+
+impl LedgerScope {
+    /// Whether a measure is in the scope.
+    pub fn sees_measure(&self, conn: &mut DbConn, organisation_id: i64, measure_id: i64) -> AppResult<bool> {
+        if !self.orgs.contains(organisation_id) {
+            return Ok(false);
+        }
+        match self.assigned_to {
+            None => Ok(true),
+            Some(user) => Ok(diesel::select(diesel::dsl::exists(
+                measure_assignees::table.filter(measure_assignees::measure_id.eq(measure_id)).filter(measure_assignees::user_id.eq(user)),
+            ))
+            .get_result(conn)?),
+        }
+    }
+
+    /// Whether an inspection (or a problem in it, `problem_id`) is in the scope: staff see those
+    /// holding a measure assigned to them.
+    pub fn sees_inspection(&self, conn: &mut DbConn, organisation_id: i64, inspection_id: i64, problem_id: Option<i64>) -> AppResult<bool> {
+        if !self.orgs.contains(organisation_id) {
+            return Ok(false);
+        }
+        let Some(user) = self.assigned_to else { return Ok(true) };
+        let mut q = measure_t::table
+            .inner_join(measure_assignees::table)
+            .filter(measure_assignees::user_id.eq(user))
+            .filter(measure_t::inspection_id.eq(inspection_id))
+            .into_boxed::<crate::db::MultiBackend>();
+        if let Some(p) = problem_id {
+            q = q.filter(measure_t::problem_id.eq(p));
+        }
+        Ok(q.select(measure_t::id).first::<i64>(conn).optional()?.is_some())
+    }
+}
+
+/// Coordinators of the organisation, admins, and API tokens with `write` edit the ledger.
+pub fn edits_ledger(caller: &Caller, organisation_id: i64) -> bool {
+    match caller.principal {
+        Principal::ApiToken { write, .. } => write && caller.organisation_id == organisation_id,
+        Principal::User { .. } => caller.is_admin() || (caller.has(Role::Coordinator) && caller.organisation_id == organisation_id),
+    }
+}
+
+pub fn refuse_edit() -> AppError {
+    AppError::forbidden("ledger_read_only", "only the organisation's coordinator may change the ledger")
+}
+
+/// Today in the organisation's time zone: deadlines end at 24:00 local time.
+pub fn today_in(conn: &mut DbConn, organisation_id: i64) -> AppResult<NaiveDate> {
+    let tz: String = organisations::table.find(organisation_id).select(organisations::timezone).first(conn)?;
+    Ok(today_in_zone(&tz))
+}
+
+pub fn today_in_zone(tz: &str) -> NaiveDate {
+    let zone: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::Asia::Shanghai);
+    Utc::now().with_timezone(&zone).date_naive()
+}

@@ -1,0 +1,381 @@
+//! Reading the ledger: the measure list with filters, the flattened 台账 rows, statistics.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::inspections::visible as visible_inspection;
+use super::labels::{category_label, problem_label};
+use super::measures::{views, MeasureView};
+use super::{scope, today_in, LedgerScope, MeasureKind, MeasureStatus};
+use crate::auth::Caller;
+use crate::db::{DbConn, MultiBackend};
+use crate::domain::organisations::OrgScope;
+use crate::domain::{page_bounds, Page};
+use crate::error::{AppError, AppResult};
+use crate::models::Measure;
+use crate::schema::{categories, departments, measure_assignees, measures, problems, users};
+
+/// Statuses in which a measure counts as done (the sign-off workflow adds them).
+pub const DONE: &[&str] = &[];
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq)]
+pub enum MeasureSort {
+    #[serde(rename = "ordinal")]
+    Ordinal,
+    #[serde(rename = "deadline")]
+    Deadline,
+    #[serde(rename = "-deadline")]
+    DeadlineDesc,
+    #[serde(rename = "updated_at")]
+    UpdatedAt,
+    #[serde(rename = "-updated_at")]
+    UpdatedAtDesc,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MeasureQuery {
+    pub inspection_id: Option<i64>,
+    pub category_id: Option<i64>,
+    pub problem_id: Option<i64>,
+    pub status: Option<MeasureStatus>,
+    pub kind: Option<MeasureKind>,
+    pub responsible_leader_id: Option<i64>,
+    pub lead_department_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    /// `true`: past the deadline and not done; `false`: the others.
+    pub overdue: Option<bool>,
+    /// Deadline on or before this date.
+    pub due_before: Option<NaiveDate>,
+    /// Substring of the title, content or progress.
+    pub q: Option<String>,
+    /// `ordinal` (ledger order, the default), `deadline`, `-deadline`, `updated_at`, `-updated_at`.
+    #[param(value_type = Option<String>)]
+    pub sort: Option<MeasureSort>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    #[param(minimum = 0)]
+    pub offset: Option<i64>,
+}
+
+type Joined = diesel::dsl::InnerJoin<measures::table, diesel::dsl::InnerJoin<problems::table, categories::table>>;
+
+fn filtered<'a>(s: &'a LedgerScope, q: &'a MeasureQuery, today: NaiveDate) -> diesel::helper_types::IntoBoxed<'a, Joined, MultiBackend> {
+    let mut query = measures::table.inner_join(problems::table.inner_join(categories::table)).into_boxed::<MultiBackend>();
+    if let OrgScope::Only(ids) = &s.orgs {
+        query = query.filter(measures::organisation_id.eq_any(ids.clone()));
+    }
+    if let Some(user) = s.assigned_to {
+        query = query.filter(measures::id.eq_any(measure_assignees::table.filter(measure_assignees::user_id.eq(user)).select(measure_assignees::measure_id)));
+    }
+    if let Some(v) = q.inspection_id {
+        query = query.filter(measures::inspection_id.eq(v));
+    }
+    if let Some(v) = q.category_id {
+        query = query.filter(problems::category_id.eq(v));
+    }
+    if let Some(v) = q.problem_id {
+        query = query.filter(measures::problem_id.eq(v));
+    }
+    if let Some(v) = q.status {
+        query = query.filter(measures::status.eq(v.as_str()));
+    }
+    if let Some(v) = q.kind {
+        query = query.filter(measures::kind.eq(v.as_str()));
+    }
+    if let Some(v) = q.responsible_leader_id {
+        query = query.filter(measures::responsible_leader_id.eq(v));
+    }
+    if let Some(v) = q.lead_department_id {
+        query = query.filter(measures::lead_department_id.eq(v));
+    }
+    if let Some(v) = q.assignee_id {
+        query = query.filter(measures::id.eq_any(measure_assignees::table.filter(measure_assignees::user_id.eq(v)).select(measure_assignees::measure_id)));
+    }
+    match q.overdue {
+        Some(true) => query = query.filter(measures::deadline.lt(today)).filter(measures::status.ne_all(DONE)),
+        Some(false) => {
+            query = query.filter(measures::deadline.is_null().or(measures::deadline.ge(today)).or(measures::status.eq_any(DONE)))
+        }
+        None => {}
+    }
+    if let Some(d) = q.due_before {
+        query = query.filter(measures::deadline.le(d));
+    }
+    if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let p = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        query = query.filter(
+            measures::title.like(p.clone()).escape('\\').or(measures::content.like(p.clone()).escape('\\')).or(measures::progress.like(p).escape('\\')),
+        );
+    }
+    query
+}
+
+/// Orders a filtered query (kept apart because `count()` must not carry an ORDER BY).
+fn sorted<'a>(query: diesel::helper_types::IntoBoxed<'a, Joined, MultiBackend>, sort: Option<MeasureSort>) -> diesel::helper_types::IntoBoxed<'a, Joined, MultiBackend> {
+    match sort.unwrap_or(MeasureSort::Ordinal) {
+        MeasureSort::Ordinal => query.order((measures::inspection_id, categories::ordinal, problems::ordinal, measures::ordinal)),
+        // Measures without a deadline last, on both databases (they sort NULL differently).
+        MeasureSort::Deadline => query.order((measures::deadline.is_null(), measures::deadline.asc(), measures::id)),
+        MeasureSort::DeadlineDesc => query.order((measures::deadline.is_null(), measures::deadline.desc(), measures::id)),
+        MeasureSort::UpdatedAt => query.order((measures::updated_at.asc(), measures::id)),
+        MeasureSort::UpdatedAtDesc => query.order((measures::updated_at.desc(), measures::id)),
+    }
+}
+
+fn today_for(conn: &mut DbConn, caller: &Caller) -> AppResult<NaiveDate> {
+    today_in(conn, caller.organisation_id)
+}
+
+/// Every measure the caller may see, filtered and paged.
+pub fn list(conn: &mut DbConn, caller: &Caller, q: &MeasureQuery) -> AppResult<Page<MeasureView>> {
+    let (limit, offset) = page_bounds(q.limit, q.offset)?;
+    let s = scope(conn, caller)?;
+    let today = today_for(conn, caller)?;
+    let total: i64 = filtered(&s, q, today).count().get_result(conn)?;
+    let rows: Vec<Measure> = sorted(filtered(&s, q, today), q.sort).limit(limit).offset(offset).select(Measure::as_select()).load(conn)?;
+    Ok(Page { items: views(conn, rows)?, total, limit, offset })
+}
+
+/// One row of the 台账: a measure with its problem and category, and names for people.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LedgerRow {
+    pub category_id: i64,
+    #[schema(example = "（一）")]
+    pub category_label: String,
+    pub category_title: String,
+    pub problem_id: i64,
+    #[schema(example = "1.")]
+    pub problem_label: String,
+    pub problem_title: String,
+    pub measure: MeasureView,
+    pub responsible_leader_name: Option<String>,
+    pub lead_department_name: Option<String>,
+    pub supporting_department_names: Vec<String>,
+    pub assignee_names: Vec<String>,
+    /// Past the deadline (organisation time zone) and not done.
+    pub overdue: bool,
+}
+
+pub fn ledger(conn: &mut DbConn, caller: &Caller, inspection_id: i64, q: MeasureQuery) -> AppResult<Page<LedgerRow>> {
+    let (limit, offset) = page_bounds(q.limit, q.offset)?;
+    let (inspection, s) = visible_inspection(conn, caller, inspection_id)?;
+    let today = today_in(conn, inspection.organisation_id)?;
+    let q = MeasureQuery { inspection_id: Some(inspection_id), ..q };
+    let total: i64 = filtered(&s, &q, today).count().get_result(conn)?;
+    let rows: Vec<(Measure, (i32, String), (i64, i32, String))> = sorted(filtered(&s, &q, today), q.sort)
+        .limit(limit)
+        .offset(offset)
+        .select((Measure::as_select(), (problems::ordinal, problems::title), (categories::id, categories::ordinal, categories::title)))
+        .load(conn)?;
+    let names = |conn: &mut DbConn, ids: Vec<i64>| -> AppResult<BTreeMap<i64, String>> {
+        Ok(users::table.filter(users::id.eq_any(ids)).select((users::id, users::display_name)).load::<(i64, String)>(conn)?.into_iter().collect())
+    };
+    let measures_: Vec<Measure> = rows.iter().map(|r| r.0.clone()).collect();
+    let measure_views = views(conn, measures_)?;
+    let mut people: Vec<i64> = measure_views.iter().flat_map(|m| m.assignee_ids.iter().copied().chain(m.responsible_leader_id)).collect();
+    people.sort();
+    people.dedup();
+    let user_names = names(conn, people)?;
+    let dep_names: BTreeMap<i64, String> = departments::table
+        .filter(departments::organisation_id.eq(inspection.organisation_id))
+        .select((departments::id, departments::name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    let items = rows
+        .into_iter()
+        .zip(measure_views)
+        .map(|((m, (p_ord, p_title), (c_id, c_ord, c_title)), v)| LedgerRow {
+            category_id: c_id,
+            category_label: category_label(c_ord),
+            category_title: c_title,
+            problem_id: m.problem_id,
+            problem_label: problem_label(p_ord),
+            problem_title: p_title,
+            responsible_leader_name: v.responsible_leader_id.and_then(|u| user_names.get(&u).cloned()),
+            lead_department_name: v.lead_department_id.and_then(|d| dep_names.get(&d).cloned()),
+            supporting_department_names: v.supporting_department_ids.iter().filter_map(|d| dep_names.get(d).cloned()).collect(),
+            assignee_names: v.assignee_ids.iter().filter_map(|u| user_names.get(u).cloned()).collect(),
+            overdue: is_overdue(m.deadline, &m.status, today),
+            measure: v,
+        })
+        .collect();
+    Ok(Page { items, total, limit, offset })
+}
+
+pub fn is_overdue(deadline: Option<NaiveDate>, status: &str, today: NaiveDate) -> bool {
+    deadline.is_some_and(|d| d < today) && !DONE.contains(&status)
+}
+
+#[derive(Debug, Default, Serialize, ToSchema, PartialEq)]
+pub struct Counts {
+    pub total: i64,
+    pub done: i64,
+    /// done ÷ total, 0 when there is nothing.
+    pub completion_rate: f64,
+    pub overdue: i64,
+    /// Deadline within the next 7 days (today included), not done.
+    pub due_within_7_days: i64,
+    /// Counts per status.
+    pub by_status: BTreeMap<String, i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema, PartialEq)]
+pub struct GroupCounts {
+    /// Category, department or user id; `null` for measures without one.
+    pub id: Option<i64>,
+    pub label: String,
+    #[serde(flatten)]
+    pub counts: Counts,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InspectionStats {
+    pub inspection_id: i64,
+    /// The date "overdue" is measured against, in the organisation's time zone.
+    pub today: NaiveDate,
+    pub overall: Counts,
+    pub by_category: Vec<GroupCounts>,
+    pub by_lead_department: Vec<GroupCounts>,
+    pub by_responsible_leader: Vec<GroupCounts>,
+}
+
+/// What the statistics need of one measure.
+pub struct StatRow {
+    pub category: (i64, String),
+    pub department: (Option<i64>, String),
+    pub leader: (Option<i64>, String),
+    pub status: String,
+    pub deadline: Option<NaiveDate>,
+}
+
+fn add(c: &mut Counts, r: &StatRow, today: NaiveDate) {
+    c.total += 1;
+    let done = DONE.contains(&r.status.as_str());
+    if done {
+        c.done += 1;
+    }
+    if is_overdue(r.deadline, &r.status, today) {
+        c.overdue += 1;
+    }
+    if !done && r.deadline.is_some_and(|d| d >= today && (d - today).num_days() < 7) {
+        c.due_within_7_days += 1;
+    }
+    *c.by_status.entry(r.status.clone()).or_default() += 1;
+    c.completion_rate = c.done as f64 / c.total as f64;
+}
+
+/// Pure aggregation, in the order groups first appear (ledger order for categories).
+pub fn aggregate(rows: &[StatRow], today: NaiveDate) -> (Counts, Vec<GroupCounts>, Vec<GroupCounts>, Vec<GroupCounts>) {
+    let mut overall = Counts::default();
+    let group = |key: fn(&StatRow) -> (Option<i64>, String)| {
+        let mut out: Vec<GroupCounts> = Vec::new();
+        for r in rows {
+            let (id, label) = key(r);
+            let i = match out.iter().position(|g| g.id == id) {
+                Some(i) => i,
+                None => {
+                    out.push(GroupCounts { id, label, counts: Counts::default() });
+                    out.len() - 1
+                }
+            };
+            add(&mut out[i].counts, r, today);
+        }
+        out
+    };
+    for r in rows {
+        add(&mut overall, r, today);
+    }
+    (
+        overall,
+        group(|r| (Some(r.category.0), r.category.1.clone())),
+        group(|r| r.department.clone()),
+        group(|r| r.leader.clone()),
+    )
+}
+
+pub fn stats(conn: &mut DbConn, caller: &Caller, inspection_id: i64) -> AppResult<InspectionStats> {
+    let (inspection, s) = visible_inspection(conn, caller, inspection_id)?;
+    if s.assigned_to.is_some() {
+        return Err(AppError::forbidden("insufficient_role", "statistics are for leaders, coordinators and supervisors"));
+    }
+    let today = today_in(conn, inspection.organisation_id)?;
+    let rows: Vec<(i64, i32, String, Option<i64>, Option<String>, Option<i64>, Option<String>, String, Option<NaiveDate>)> = measures::table
+        .inner_join(problems::table.inner_join(categories::table))
+        .left_join(departments::table.on(measures::lead_department_id.eq(departments::id.nullable())))
+        .left_join(users::table.on(measures::responsible_leader_id.eq(users::id.nullable())))
+        .filter(measures::inspection_id.eq(inspection_id))
+        .order((categories::ordinal, problems::ordinal, measures::ordinal))
+        .select((
+            categories::id,
+            categories::ordinal,
+            categories::title,
+            measures::lead_department_id,
+            departments::name.nullable(),
+            measures::responsible_leader_id,
+            users::display_name.nullable(),
+            measures::status,
+            measures::deadline,
+        ))
+        .load(conn)?;
+    let rows: Vec<StatRow> = rows
+        .into_iter()
+        .map(|(cid, cord, ctitle, did, dname, lid, lname, status, deadline)| StatRow {
+            category: (cid, format!("{}{}", category_label(cord), ctitle)),
+            department: (did, dname.unwrap_or_else(|| "（未指定）".into())),
+            leader: (lid, lname.unwrap_or_else(|| "（未指定）".into())),
+            status,
+            deadline,
+        })
+        .collect();
+    let (overall, by_category, by_lead_department, by_responsible_leader) = aggregate(&rows, today);
+    Ok(InspectionStats { inspection_id, today, overall, by_category, by_lead_department, by_responsible_leader })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(cat: i64, dep: Option<i64>, status: &str, deadline: Option<&str>) -> StatRow {
+        StatRow {
+            category: (cat, format!("c{cat}")),
+            department: (dep, format!("d{dep:?}")),
+            leader: (None, "（未指定）".into()),
+            status: status.into(),
+            deadline: deadline.map(|d| d.parse().unwrap()),
+        }
+    }
+
+    #[test]
+    fn counts_overdue_due_soon_and_groups_in_ledger_order() {
+        let today: NaiveDate = "2021-09-15".parse().unwrap();
+        let rows = [
+            row(2, Some(1), "in_progress", Some("2021-09-14")), // overdue
+            row(1, Some(1), "not_started", Some("2021-09-15")), // due today: not overdue, due soon
+            row(1, None, "in_progress", Some("2021-09-21")),    // day 6: due soon
+            row(1, Some(2), "in_progress", Some("2021-09-22")), // day 7: not within 7 days
+            row(2, Some(2), "not_started", None),
+        ];
+        let (all, cats, deps, leaders) = aggregate(&rows, today);
+        assert_eq!((all.total, all.overdue, all.due_within_7_days, all.done), (5, 1, 2, 0));
+        assert_eq!(all.completion_rate, 0.0);
+        assert_eq!(all.by_status["in_progress"], 3);
+        assert_eq!(cats.iter().map(|g| (g.id, g.counts.total)).collect::<Vec<_>>(), [(Some(2), 2), (Some(1), 3)]);
+        assert_eq!(deps.len(), 3);
+        assert_eq!(deps.iter().find(|g| g.id.is_none()).unwrap().counts.total, 1);
+        assert_eq!(leaders.len(), 1);
+    }
+
+    #[test]
+    fn overdue_starts_the_day_after_the_deadline() {
+        let today: NaiveDate = "2021-10-01".parse().unwrap();
+        assert!(!is_overdue(Some(today), "in_progress", today));
+        assert!(is_overdue(Some(today.pred_opt().unwrap()), "in_progress", today));
+        assert!(!is_overdue(None, "in_progress", today));
+    }
+}

@@ -1,0 +1,441 @@
+//! Categories (方面) and problems (反馈问题) of an inspection.
+//!
+//! Problems are numbered 1…N across the whole inspection, category by category, as in the
+//! report; every change that moves a problem renumbers them.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::inspections::{editable, visible};
+use super::labels::{category_label, problem_label};
+use super::{edits_ledger, refuse_edit, scope, MeasureStatus};
+use crate::auth::Caller;
+use crate::db::{write_tx, DbConn};
+use crate::domain::{check, now, optional_text, required_text, utc};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::models::{Category, Inspection, Problem};
+use crate::schema::{categories, departments, inspections, measure_assignees, measures, problems, users};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryView {
+    pub id: i64,
+    pub inspection_id: i64,
+    pub ordinal: i32,
+    /// （一）, （二）…
+    #[schema(example = "（一）")]
+    pub label: String,
+    #[schema(example = "履行职责使命方面")]
+    pub title: String,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Category> for CategoryView {
+    fn from(c: Category) -> Self {
+        CategoryView {
+            id: c.id,
+            inspection_id: c.inspection_id,
+            ordinal: c.ordinal,
+            label: category_label(c.ordinal),
+            title: c.title,
+            version: c.version,
+            created_at: utc(c.created_at),
+            updated_at: utc(c.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryInput {
+    pub title: String,
+}
+
+pub fn list_categories(conn: &mut DbConn, caller: &Caller, inspection_id: i64) -> AppResult<Vec<CategoryView>> {
+    visible(conn, caller, inspection_id)?;
+    let rows = categories::table
+        .filter(categories::inspection_id.eq(inspection_id))
+        .order(categories::ordinal)
+        .select(Category::as_select())
+        .load(conn)?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+pub fn create_category(conn: &mut DbConn, caller: &Caller, inspection_id: i64, input: CategoryInput) -> AppResult<CategoryView> {
+    write_tx(conn, |conn| {
+        editable(conn, caller, inspection_id)?;
+        let mut errors = Vec::new();
+        let title = required_text(&mut errors, "/title", &input.title, 100);
+        check(errors)?;
+        let next: Option<i32> =
+            categories::table.filter(categories::inspection_id.eq(inspection_id)).select(diesel::dsl::max(categories::ordinal)).first(conn)?;
+        let t = now();
+        let c: Category = diesel::insert_into(categories::table)
+            .values((
+                categories::inspection_id.eq(inspection_id),
+                categories::ordinal.eq(next.unwrap_or(0) + 1),
+                categories::title.eq(&title),
+                categories::version.eq(1),
+                categories::created_at.eq(t),
+                categories::updated_at.eq(t),
+            ))
+            .returning(categories::all_columns)
+            .get_result(conn)?;
+        Ok(c.into())
+    })
+}
+
+fn editable_category(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64) -> AppResult<Category> {
+    let c: Category = categories::table.find(id).select(Category::as_select()).first(conn)?;
+    editable(conn, caller, c.inspection_id)?;
+    if c.version != expected_version {
+        return Err(AppError::version_mismatch());
+    }
+    Ok(c)
+}
+
+pub fn rename_category(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64, input: CategoryInput) -> AppResult<CategoryView> {
+    write_tx(conn, |conn| {
+        editable_category(conn, caller, id, expected_version)?;
+        let mut errors = Vec::new();
+        let title = required_text(&mut errors, "/title", &input.title, 100);
+        check(errors)?;
+        let c: Category = diesel::update(categories::table.find(id).filter(categories::version.eq(expected_version)))
+            .set((categories::title.eq(&title), categories::version.eq(expected_version + 1), categories::updated_at.eq(now())))
+            .returning(categories::all_columns)
+            .get_result::<Category>(conn)
+            .optional()?
+            .ok_or_else(AppError::version_mismatch)?;
+        Ok(c.into())
+    })
+}
+
+pub fn delete_category(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64) -> AppResult<()> {
+    write_tx(conn, |conn| {
+        let c = editable_category(conn, caller, id, expected_version)?;
+        let used: i64 = problems::table.filter(problems::category_id.eq(id)).count().get_result(conn)?;
+        if used > 0 {
+            return Err(AppError::conflict("category_not_empty", "the category still has problems"));
+        }
+        diesel::delete(categories::table.find(id)).execute(conn)?;
+        let rest: Vec<i64> = categories::table
+            .filter(categories::inspection_id.eq(c.inspection_id))
+            .order(categories::ordinal)
+            .select(categories::id)
+            .load(conn)?;
+        renumber_categories(conn, &rest)?;
+        renumber_problems(conn, c.inspection_id)
+    })
+}
+
+/// Puts the categories of an inspection in the given order; the list must hold each exactly once.
+pub fn reorder_categories(conn: &mut DbConn, caller: &Caller, inspection_id: i64, ids: Vec<i64>) -> AppResult<Vec<CategoryView>> {
+    write_tx(conn, |conn| {
+        editable(conn, caller, inspection_id)?;
+        let current: Vec<i64> = categories::table.filter(categories::inspection_id.eq(inspection_id)).select(categories::id).load(conn)?;
+        same_members(&current, &ids, "/category_ids")?;
+        renumber_categories(conn, &ids)?;
+        renumber_problems(conn, inspection_id)?;
+        Ok(())
+    })?;
+    list_categories(conn, caller, inspection_id)
+}
+
+pub(super) fn same_members(current: &[i64], given: &[i64], pointer: &str) -> AppResult<()> {
+    let (mut a, mut b) = (current.to_vec(), given.to_vec());
+    a.sort();
+    b.sort();
+    if a != b {
+        return Err(AppError::field(pointer, "not_a_permutation", "list every item exactly once"));
+    }
+    Ok(())
+}
+
+/// Two passes so that the unique (parent, ordinal) index never sees a duplicate.
+fn renumber_categories(conn: &mut DbConn, ids: &[i64]) -> AppResult<()> {
+    for (n, id) in ids.iter().enumerate() {
+        diesel::update(categories::table.find(id)).set(categories::ordinal.eq(-(n as i32) - 1)).execute(conn)?;
+    }
+    for (n, id) in ids.iter().enumerate() {
+        diesel::update(categories::table.find(id)).set(categories::ordinal.eq(n as i32 + 1)).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Numbers the problems 1…N in category order, keeping their order inside each category.
+pub(super) fn renumber_problems(conn: &mut DbConn, inspection_id: i64) -> AppResult<()> {
+    let ordered: Vec<i64> = problems::table
+        .inner_join(categories::table)
+        .filter(problems::inspection_id.eq(inspection_id))
+        .order((categories::ordinal, problems::ordinal, problems::id))
+        .select(problems::id)
+        .load(conn)?;
+    set_problem_order(conn, &ordered)
+}
+
+fn set_problem_order(conn: &mut DbConn, ids: &[i64]) -> AppResult<()> {
+    for (n, id) in ids.iter().enumerate() {
+        diesel::update(problems::table.find(id)).set(problems::ordinal.eq(-(n as i32) - 1)).execute(conn)?;
+    }
+    for (n, id) in ids.iter().enumerate() {
+        diesel::update(problems::table.find(id)).set(problems::ordinal.eq(n as i32 + 1)).execute(conn)?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProblemView {
+    pub id: i64,
+    pub inspection_id: i64,
+    pub category_id: i64,
+    /// 1…N across the inspection.
+    pub ordinal: i32,
+    #[schema(example = "1.")]
+    pub label: String,
+    #[schema(example = "理论武装不够问题")]
+    pub title: String,
+    /// The feedback text (反馈意见).
+    pub feedback: String,
+    pub responsible_leader_id: Option<i64>,
+    pub lead_department_id: Option<i64>,
+    /// Derived from the measures: `not_started` until one of them has started.
+    pub status: MeasureStatus,
+    pub measure_count: i64,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn problem_view(conn: &mut DbConn, p: Problem) -> AppResult<ProblemView> {
+    let statuses: Vec<String> = measures::table.filter(measures::problem_id.eq(p.id)).select(measures::status).load(conn)?;
+    let status = if statuses.iter().all(|s| s == MeasureStatus::NotStarted.as_str()) {
+        MeasureStatus::NotStarted
+    } else {
+        MeasureStatus::InProgress
+    };
+    Ok(ProblemView {
+        id: p.id,
+        inspection_id: p.inspection_id,
+        category_id: p.category_id,
+        ordinal: p.ordinal,
+        label: problem_label(p.ordinal),
+        title: p.title,
+        feedback: p.feedback,
+        responsible_leader_id: p.responsible_leader_id,
+        lead_department_id: p.lead_department_id,
+        status,
+        measure_count: statuses.len() as i64,
+        version: p.version,
+        created_at: utc(p.created_at),
+        updated_at: utc(p.updated_at),
+    })
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProblem {
+    pub category_id: i64,
+    pub title: String,
+    #[serde(default)]
+    pub feedback: String,
+    pub responsible_leader_id: Option<i64>,
+    pub lead_department_id: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProblemPatch {
+    /// Moves the problem to the end of another category of the same inspection.
+    pub category_id: Option<i64>,
+    pub title: Option<String>,
+    pub feedback: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub responsible_leader_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "crate::domain::double_option")]
+    #[schema(value_type = Option<i64>)]
+    pub lead_department_id: Option<Option<i64>>,
+}
+
+/// Checks that a user and a department belong to the organisation.
+pub(super) fn check_people(
+    conn: &mut DbConn,
+    org: i64,
+    errors: &mut Vec<FieldError>,
+    leader: Option<(&str, i64)>,
+    departments_: &[(String, i64)],
+    people: &[(String, i64)],
+) -> AppResult<()> {
+    for (pointer, id) in leader.map(|(p, i)| (p.to_string(), i)).iter().chain(people.iter()) {
+        let o: Option<(i64, bool)> = users::table.find(id).select((users::organisation_id, users::active)).first(conn).optional()?;
+        if o.map(|x| x.0) != Some(org) {
+            errors.push(FieldError::new(pointer, "invalid_user", "no such user in this organisation"));
+        }
+    }
+    for (pointer, id) in departments_ {
+        let o: Option<i64> = departments::table.find(id).select(departments::organisation_id).first(conn).optional()?;
+        if o != Some(org) {
+            errors.push(FieldError::new(pointer, "invalid_department", "no such department in this organisation"));
+        }
+    }
+    Ok(())
+}
+
+fn category_of(conn: &mut DbConn, inspection_id: i64, category_id: i64, errors: &mut Vec<FieldError>) -> AppResult<()> {
+    let owner: Option<i64> = categories::table.find(category_id).select(categories::inspection_id).first(conn).optional()?;
+    if owner != Some(inspection_id) {
+        errors.push(FieldError::new("/category_id", "invalid_category", "no such category in this inspection"));
+    }
+    Ok(())
+}
+
+/// Problems of an inspection (for staff: those holding a measure assigned to them).
+pub fn list_problems(conn: &mut DbConn, caller: &Caller, inspection_id: i64) -> AppResult<Vec<ProblemView>> {
+    let (_, s) = visible(conn, caller, inspection_id)?;
+    let mut q = problems::table.filter(problems::inspection_id.eq(inspection_id)).into_boxed();
+    if let Some(user) = s.assigned_to {
+        q = q.filter(
+            problems::id.eq_any(
+                measures::table.inner_join(measure_assignees::table).filter(measure_assignees::user_id.eq(user)).select(measures::problem_id),
+            ),
+        );
+    }
+    let rows: Vec<Problem> = q.order(problems::ordinal).select(Problem::as_select()).load(conn)?;
+    rows.into_iter().map(|p| problem_view(conn, p)).collect()
+}
+
+/// A problem the caller may see (staff: one holding a measure assigned to them), or 404.
+pub fn visible_problem(conn: &mut DbConn, caller: &Caller, id: i64) -> AppResult<(Problem, Inspection)> {
+    let p: Problem = problems::table.find(id).select(Problem::as_select()).first(conn)?;
+    let i: Inspection = inspections::table.find(p.inspection_id).select(Inspection::as_select()).first(conn)?;
+    if !scope(conn, caller)?.sees_inspection(conn, i.organisation_id, i.id, Some(p.id))? {
+        return Err(AppError::not_found());
+    }
+    Ok((p, i))
+}
+
+pub fn get_problem(conn: &mut DbConn, caller: &Caller, id: i64) -> AppResult<ProblemView> {
+    let (p, _) = visible_problem(conn, caller, id)?;
+    problem_view(conn, p)
+}
+
+pub fn create_problem(conn: &mut DbConn, caller: &Caller, inspection_id: i64, input: NewProblem) -> AppResult<ProblemView> {
+    write_tx(conn, |conn| {
+        let i = editable(conn, caller, inspection_id)?;
+        let mut errors = Vec::new();
+        let title = required_text(&mut errors, "/title", &input.title, 200);
+        let feedback = optional_text(&mut errors, "/feedback", &input.feedback, 10_000);
+        category_of(conn, inspection_id, input.category_id, &mut errors)?;
+        let deps: Vec<(String, i64)> = input.lead_department_id.map(|d| ("/lead_department_id".to_string(), d)).into_iter().collect();
+        check_people(conn, i.organisation_id, &mut errors, input.responsible_leader_id.map(|l| ("/responsible_leader_id", l)), &deps, &[])?;
+        check(errors)?;
+        // At the end of its category; renumbering then shifts the later categories' problems.
+        let last: Option<i32> = problems::table.filter(problems::inspection_id.eq(inspection_id)).select(diesel::dsl::max(problems::ordinal)).first(conn)?;
+        let t = now();
+        let id: i64 = diesel::insert_into(problems::table)
+            .values((
+                problems::inspection_id.eq(inspection_id),
+                problems::category_id.eq(input.category_id),
+                problems::ordinal.eq(last.unwrap_or(0) + 1),
+                problems::title.eq(&title),
+                problems::feedback.eq(&feedback),
+                problems::responsible_leader_id.eq(input.responsible_leader_id),
+                problems::lead_department_id.eq(input.lead_department_id),
+                problems::version.eq(1),
+                problems::created_at.eq(t),
+                problems::updated_at.eq(t),
+            ))
+            .returning(problems::id)
+            .get_result(conn)?;
+        renumber_problems(conn, inspection_id)?;
+        let p = problems::table.find(id).select(Problem::as_select()).first(conn)?;
+        problem_view(conn, p)
+    })
+}
+
+fn editable_problem(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64) -> AppResult<(Problem, Inspection)> {
+    let (p, i) = visible_problem(conn, caller, id)?;
+    if !edits_ledger(caller, i.organisation_id) {
+        return Err(refuse_edit());
+    }
+    if p.version != expected_version {
+        return Err(AppError::version_mismatch());
+    }
+    Ok((p, i))
+}
+
+pub fn update_problem(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64, patch: ProblemPatch) -> AppResult<ProblemView> {
+    write_tx(conn, |conn| {
+        let (p, i) = editable_problem(conn, caller, id, expected_version)?;
+        let mut errors = Vec::new();
+        let title = patch.title.as_deref().map(|t| required_text(&mut errors, "/title", t, 200)).unwrap_or(p.title.clone());
+        let feedback = patch.feedback.as_deref().map(|t| optional_text(&mut errors, "/feedback", t, 10_000)).unwrap_or(p.feedback.clone());
+        let category_id = patch.category_id.unwrap_or(p.category_id);
+        if category_id != p.category_id {
+            category_of(conn, p.inspection_id, category_id, &mut errors)?;
+        }
+        let leader = patch.responsible_leader_id.unwrap_or(p.responsible_leader_id);
+        let dep = patch.lead_department_id.unwrap_or(p.lead_department_id);
+        let deps: Vec<(String, i64)> = dep.map(|d| ("/lead_department_id".to_string(), d)).into_iter().collect();
+        check_people(conn, i.organisation_id, &mut errors, leader.map(|l| ("/responsible_leader_id", l)), &deps, &[])?;
+        check(errors)?;
+        // Moved: to the end of the new category.
+        let ordinal = if category_id != p.category_id { i32::MAX / 2 } else { p.ordinal };
+        let changed = diesel::update(problems::table.find(id).filter(problems::version.eq(expected_version)))
+            .set((
+                problems::title.eq(&title),
+                problems::feedback.eq(&feedback),
+                problems::category_id.eq(category_id),
+                problems::ordinal.eq(ordinal),
+                problems::responsible_leader_id.eq(leader),
+                problems::lead_department_id.eq(dep),
+                problems::version.eq(expected_version + 1),
+                problems::updated_at.eq(now()),
+            ))
+            .execute(conn)?;
+        if changed == 0 {
+            return Err(AppError::version_mismatch());
+        }
+        if category_id != p.category_id {
+            renumber_problems(conn, p.inspection_id)?;
+        }
+        let p = problems::table.find(id).select(Problem::as_select()).first(conn)?;
+        problem_view(conn, p)
+    })
+}
+
+pub fn delete_problem(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64) -> AppResult<()> {
+    write_tx(conn, |conn| {
+        let (p, _) = editable_problem(conn, caller, id, expected_version)?;
+        let used: i64 = measures::table.filter(measures::problem_id.eq(id)).count().get_result(conn)?;
+        if used > 0 {
+            return Err(AppError::conflict("problem_not_empty", "the problem still has measures"));
+        }
+        diesel::delete(problems::table.find(id)).execute(conn)?;
+        renumber_problems(conn, p.inspection_id)
+    })
+}
+
+/// Puts the problems of one category in the given order.
+pub fn reorder_problems(conn: &mut DbConn, caller: &Caller, category_id: i64, ids: Vec<i64>) -> AppResult<Vec<ProblemView>> {
+    let inspection_id = write_tx(conn, |conn| {
+        let c: Category = categories::table.find(category_id).select(Category::as_select()).first(conn)?;
+        editable(conn, caller, c.inspection_id)?;
+        let current: Vec<i64> = problems::table.filter(problems::category_id.eq(category_id)).select(problems::id).load(conn)?;
+        same_members(&current, &ids, "/problem_ids")?;
+        // Keep the category's slot: take its current ordinals in order and hand them out anew.
+        let mut slots: Vec<i32> = problems::table.filter(problems::category_id.eq(category_id)).select(problems::ordinal).load(conn)?;
+        slots.sort();
+        for (n, id) in ids.iter().enumerate() {
+            diesel::update(problems::table.find(id)).set(problems::ordinal.eq(-(n as i32) - 1)).execute(conn)?;
+        }
+        for (id, slot) in ids.iter().zip(slots) {
+            diesel::update(problems::table.find(id)).set(problems::ordinal.eq(slot)).execute(conn)?;
+        }
+        Ok(c.inspection_id)
+    })?;
+    Ok(list_problems(conn, caller, inspection_id)?.into_iter().filter(|p| p.category_id == category_id).collect())
+}
