@@ -57,8 +57,9 @@ fn org_id(conn: &mut DbConn, name: &str) -> AppResult<Option<i64>> {
     Ok(org_t::table.filter(org_t::name.eq(name)).select(org_t::id).first(conn).optional()?)
 }
 
-/// Seeds the demo organisations and accounts once; a second run changes nothing.
-pub fn seed(conn: &mut DbConn) -> AppResult<Seeded> {
+/// Seeds the demo organisations and accounts once, and with `ledger` the reference ledger;
+/// a second run changes nothing.
+pub fn seed(conn: &mut DbConn, ledger: bool) -> AppResult<Seeded> {
     let accounts = ACCOUNTS.iter().map(|a| (a.0, a.1, a.5.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","))).collect();
     crate::db::write_tx(conn, |conn| {
     if org_id(conn, SCHOOL)?.is_some() {
@@ -99,6 +100,108 @@ pub fn seed(conn: &mut DbConn) -> AppResult<Seeded> {
             users::update(conn, &system, user.id, user.version, UserPatch { active: Some(false), ..Default::default() })?;
         }
     }
+    if ledger {
+        seed_ledger(conn, school)?;
+    }
     Ok(Seeded { created: true, accounts })
     })
+}
+
+/// The reference ledger (3 categories, 30 problems, 105 measures) with plausible
+/// responsibility: leaders, departments, assignees, kinds and deadlines are demo data, chosen
+/// from the problem's subject, not taken from the report.
+fn seed_ledger(conn: &mut DbConn, school: i64) -> AppResult<()> {
+    use crate::domain::ledger::inspections::{self as insp, GroupMemberInput, NewInspection};
+    use crate::domain::ledger::{import, GroupRole, InspectionStatus};
+    use crate::schema::users as u_t;
+
+    let system = system_caller(school);
+    let user = |conn: &mut DbConn, name: &str| -> AppResult<i64> { Ok(u_t::table.filter(u_t::username.eq(name)).select(u_t::id).first(conn)?) };
+    let date = |s: &str| s.parse::<chrono::NaiveDate>().ok();
+    let member = |id, role, title: &str, from: Option<&str>, until: Option<&str>| GroupMemberInput {
+        user_id: id,
+        group_role: role,
+        title: title.into(),
+        from_date: from.and_then(date),
+        until_date: until.and_then(date),
+    };
+    let leading_group = vec![
+        member(user(conn, "yangk")?, GroupRole::Leader, "县教育局党组成员、校党委副书记、校长", None, Some("2021-08-24")),
+        member(user(conn, "zhanghc")?, GroupRole::Leader, "县教育局党组成员、校党委书记、校长", Some("2021-08-24"), None),
+        member(user(conn, "daixb")?, GroupRole::DeputyLeader, "校党委副书记、纪委书记、副校长", None, None),
+        member(user(conn, "daixb")?, GroupRole::OfficeDirector, "整改领导小组办公室主任", None, None),
+        member(user(conn, "qinss")?, GroupRole::Member, "党委委员、副校长", None, None),
+        member(user(conn, "xuzg")?, GroupRole::Member, "党委委员、副校长", None, None),
+        member(user(conn, "lixy")?, GroupRole::Member, "党委委员、副校长", None, None),
+        member(user(conn, "zengxy")?, GroupRole::Member, "工会主席", None, None),
+    ];
+    let inspection = insp::create(
+        conn,
+        &system,
+        NewInspection {
+            organisation_id: Some(school),
+            title: "县委第三巡察组巡察反馈问题整改".into(),
+            inspector: "县委第三巡察组".into(),
+            onsite_start: date("2021-03-15"),
+            onsite_end: date("2021-04-14"),
+            feedback_date: date("2021-07-23"),
+            deadline: date("2021-10-23"),
+            status: Some(InspectionStatus::Rectifying),
+            leading_group,
+        },
+    )?;
+    let mut doc: serde_json::Value = serde_json::from_str(include_str!("../fixtures/changyang-2021/ledger.json")).expect("reference ledger");
+    let leaders = ["qinss", "xuzg", "lixy"];
+    let staff = ["qinlm", "jiangf", "zengxy"];
+    let mut k = 0;
+    for cat in doc["categories"].as_array_mut().expect("categories") {
+        for prob in cat["problems"].as_array_mut().expect("problems") {
+            let title = prob["title"].as_str().unwrap_or_default().to_string();
+            let department = department_for(&title);
+            let leader = leaders[prob["ordinal"].as_u64().unwrap_or(0) as usize % 3];
+            prob["responsible_leader"] = leader.into();
+            prob["lead_department"] = department.into();
+            for m in prob["measures"].as_array_mut().expect("measures") {
+                let text = m["text"].as_str().unwrap_or_default().to_string();
+                let (kind, deadline) = if ["长效", "常态化", "长期", "持续"].iter().any(|w| text.contains(w)) {
+                    ("long_term", "2021-12-31")
+                } else if m["ordinal"] == 1 {
+                    ("immediate", "2021-08-31")
+                } else {
+                    ("time_bound", if k % 2 == 0 { "2021-10-23" } else { "2021-11-30" })
+                };
+                m["kind"] = kind.into();
+                m["deadline"] = deadline.into();
+                m["responsible_leader"] = leader.into();
+                m["lead_department"] = department.into();
+                m["assignees"] = serde_json::json!([staff[k % 3]]);
+                if department != "党政办公室" && k % 4 == 0 {
+                    m["supporting_departments"] = serde_json::json!(["党政办公室"]);
+                }
+                k += 1;
+            }
+        }
+    }
+    let report = import::import(conn, &system, inspection.id, &doc, false, &mut |_, _| {})?;
+    debug_assert_eq!(report.measures, 105);
+    Ok(())
+}
+
+/// A plausible lead department for a problem, from its subject.
+fn department_for(problem: &str) -> &'static str {
+    const BY_WORD: [(&str, &str); 12] = [
+        ("安全", "安全办公室"),
+        ("债务", "财务室"),
+        ("采购", "财务室"),
+        ("借支", "财务室"),
+        ("租赁", "资产管理中心"),
+        ("资产", "资产管理中心"),
+        ("节约", "资产管理中心"),
+        ("纪委", "纪检监察室"),
+        ("警示", "纪检监察室"),
+        ("立德树人", "学生处"),
+        ("教师", "教务处"),
+        ("建设项目", "资产管理中心"),
+    ];
+    BY_WORD.iter().find(|(w, _)| problem.contains(w)).map(|(_, d)| *d).unwrap_or("党政办公室")
 }

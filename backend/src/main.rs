@@ -47,6 +47,21 @@ enum Command {
     /// Demo data.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// Import a ledger document (categories → problems → measures, as ledger.json) into an
+    /// organisation: into --inspection, or a new inspection made from the document's
+    /// `inspection` block. All or nothing.
+    Import {
+        file: PathBuf,
+        /// Organisation name or id.
+        #[arg(long)]
+        org: String,
+        /// An existing inspection to add to.
+        #[arg(long)]
+        inspection: Option<i64>,
+        /// Check and preview only.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Print the OpenAPI document (or write it to a file).
     Openapi {
         #[arg(long)]
@@ -199,7 +214,7 @@ fn run(command: Command, mut config: Config) -> Result<(), String> {
             let applied = db::migrate(&mut conn)?;
             tracing::info!(applied, database = %redact_url(&config.database_url), "migrations applied");
             if demo {
-                print_seed(demo::seed(&mut conn).map_err(|e| e.to_string())?);
+                print_seed(demo::seed(&mut conn, true).map_err(|e| e.to_string())?);
             }
             let users: i64 = user_t::table.count().get_result(&mut conn).map_err(|e| e.to_string())?;
             if users == 0 {
@@ -222,7 +237,7 @@ fn run(command: Command, mut config: Config) -> Result<(), String> {
         Command::Demo(DemoCommand::Seed) => {
             let mut conn = connect(&config)?;
             db::migrate(&mut conn)?;
-            print_seed(demo::seed(&mut conn).map_err(|e| e.to_string())?);
+            print_seed(demo::seed(&mut conn, true).map_err(|e| e.to_string())?);
             Ok(())
         }
         Command::Org(OrgCommand::Create { name, kind, parent, timezone }) => {
@@ -247,6 +262,64 @@ fn run(command: Command, mut config: Config) -> Result<(), String> {
             Ok(())
         }
         Command::User(cmd) => user_command(cmd, &config),
+        Command::Import { file, org, inspection, dry_run } => import_command(&config, &file, &org, inspection, dry_run),
+    }
+}
+
+fn import_command(config: &Config, file: &std::path::Path, org: &str, inspection: Option<i64>, dry_run: bool) -> Result<(), String> {
+    use rectify::domain::ledger::import;
+    use rectify::domain::ledger::inspections::{self, NewInspection};
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", file.display()))?;
+    let mut conn = connect(config)?;
+    db::migrate(&mut conn)?;
+    let organisation_id = org_by_name_or_id(&mut conn, org)?;
+    let caller = demo::system_caller(organisation_id);
+    let result = db::write_tx(&mut conn, |conn| {
+        let id = match inspection {
+            Some(id) => id,
+            None => {
+                let i = &doc["inspection"];
+                let inspector = i["inspector"].as_str().unwrap_or("巡察组").to_string();
+                let date = |k: &str| i[k].as_str().and_then(|s| s.parse().ok());
+                let new = NewInspection {
+                    organisation_id: Some(organisation_id),
+                    title: format!("{inspector}巡察反馈问题整改"),
+                    inspector,
+                    onsite_start: date("started_on"),
+                    onsite_end: date("ended_on"),
+                    feedback_date: date("feedback_on"),
+                    deadline: None,
+                    status: None,
+                    leading_group: Vec::new(),
+                };
+                inspections::create(conn, &caller, new)?.id
+            }
+        };
+        let report = import::import(conn, &caller, id, &doc, dry_run, &mut |done, total| {
+            let width = 30;
+            let filled = done * width / total.max(1);
+            eprint!("\r导入 importing [{}{}] {done}/{total}", "#".repeat(filled), " ".repeat(width - filled));
+            if done == total {
+                eprintln!();
+            }
+        })?;
+        if dry_run {
+            // Nothing of a dry run stays, not even a new inspection.
+            return Err(rectify::error::AppError::conflict("dry_run", serde_json::to_string_pretty(&report).unwrap_or_default()));
+        }
+        Ok((id, report))
+    });
+    match result {
+        Ok((id, r)) => {
+            println!("imported into inspection {id}: {} categories, {} problems, {} measures", r.categories, r.problems, r.measures);
+            Ok(())
+        }
+        Err(e) if e.code == "dry_run" => {
+            println!("{}", e.detail);
+            Ok(())
+        }
+        Err(e) => Err(problem(e)),
     }
 }
 

@@ -9,6 +9,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::{with_etag, BadRequest, Conflict, Forbidden, IfMatch, Invalid, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized};
 use crate::auth::{AnyCaller, Authorized};
+use crate::domain::ledger::import::{self, ImportReport};
 use crate::domain::ledger::inspections::{self, InspectionPatch, InspectionQuery, InspectionView, NewInspection};
 use crate::domain::ledger::measures::{self, MeasurePatch, MeasureView, NewMeasure, ProgressEntry, ProgressInput};
 use crate::domain::ledger::query::{self, InspectionStats, LedgerRow, MeasureQuery};
@@ -44,7 +45,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(report_progress)
         .service(progress_history)
         .service(inspection_ledger)
-        .service(inspection_stats);
+        .service(inspection_stats)
+        .service(import_ledger);
 }
 
 /// A new order: every id of the collection exactly once.
@@ -317,4 +319,28 @@ async fn inspection_ledger(auth: Authorized<AnyCaller>, state: web::Data<AppStat
 async fn inspection_stats(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<web::Json<InspectionStats>> {
     let id = id.into_inner();
     Ok(web::Json(db!(state, auth.caller, |c, who| query::stats(c, &who, id))))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// Check and preview only; nothing is written.
+    pub dry_run: Option<bool>,
+}
+
+/// Import categories, problems and measures from a ledger document (the format of
+/// `fixtures/changyang-2021/ledger.json`, with optional `responsible_leader`, `lead_department`,
+/// `supporting_departments`, `assignees` (names), `kind`, `deadline`, `title`). `dry_run=true`
+/// answers what would be created and every error with its JSON pointer; a real import is all
+/// or nothing (422 with the same errors).
+#[utoipa::path(tag = "inspections", security(("bearer" = [])), params(("id" = i64, Path), ImportQuery),
+    request_body(content = Object, description = "The ledger document"),
+    responses((status = 200, description = "Dry run: the preview and the errors", body = ImportReport),
+              (status = 201, description = "Imported", body = ImportReport),
+              BadRequest, Unauthorized, Forbidden, NotFound, Invalid))]
+#[post("/inspections/{id}/import")]
+async fn import_ledger(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, q: web::Query<ImportQuery>, body: web::Json<serde_json::Value>) -> AppResult<HttpResponse> {
+    let (id, dry_run) = (id.into_inner(), q.dry_run.unwrap_or(false));
+    let report = db!(state, auth.caller, |c, who| import::import(c, &who, id, &body, dry_run, &mut |_, _| {}));
+    Ok(HttpResponse::build(if dry_run { StatusCode::OK } else { StatusCode::CREATED }).json(report))
 }

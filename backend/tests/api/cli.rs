@@ -58,3 +58,25 @@ fn first_admin_from_the_command_line_signs_in_through_the_api() {
     let (ok, out) = rectify(&url, &["user", "set-password", "--username", "clerk", "--password-stdin"], Some("brand new passphrase\n"));
     assert!(ok, "{out}");
 }
+
+#[test]
+fn the_command_line_imports_the_reference_ledger_all_or_nothing() {
+    let db = TestDb::create(Backend::Sqlite).unwrap();
+    db.migrate_and_seed();
+    let url = db.url.clone();
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/changyang-2021/ledger.json");
+    let (ok, out) = rectify(&url, &["import", file, "--org", rectify::demo::SCHOOL, "--dry-run"], None);
+    assert!(ok && out.contains("\"measures\": 105"), "{out}");
+    let bad = std::env::temp_dir().join(format!("rectify-bad-{}.json", std::process::id()));
+    std::fs::write(&bad, r#"{"categories": [{"title": "x", "problems": [{"title": "p", "measures": [{"text": "t", "assignees": ["无此人"]}]}]}]}"#).unwrap();
+    let (ok, out) = rectify(&url, &["import", bad.to_str().unwrap(), "--org", rectify::demo::SCHOOL], None);
+    assert!(!ok && out.contains("/categories/0/problems/0/measures/0/assignees/0 unknown_user"), "{out}");
+    let (ok, out) = rectify(&url, &["import", file, "--org", rectify::demo::SCHOOL], None);
+    assert!(ok && out.contains("3 categories, 30 problems, 105 measures"), "{out}");
+    let app = TestApp::serve(db);
+    let zgb = app.login("zgb");
+    // Only the real import left an inspection behind.
+    assert_eq!(app.get("/api/v1/inspections", &zgb).json["total"], 1);
+    assert_eq!(app.get("/api/v1/measures?limit=1", &zgb).json["total"], 105);
+    let _ = std::fs::remove_file(bad);
+}

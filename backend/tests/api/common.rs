@@ -81,11 +81,17 @@ impl TestDb {
         }
     }
 
-    pub fn migrate_and_seed(&self) {
+    /// Migrates and seeds the demo organisations and accounts (and, with `ledger`, the
+    /// reference ledger).
+    pub fn migrate_and_seed_with(&self, ledger: bool) {
         use diesel::r2d2::ManageConnection;
         let mut conn = db::Manager::new(&self.url).connect().unwrap();
         db::migrate(&mut conn).unwrap();
-        rectify::demo::seed(&mut conn).unwrap();
+        rectify::demo::seed(&mut conn, ledger).unwrap();
+    }
+
+    pub fn migrate_and_seed(&self) {
+        self.migrate_and_seed_with(false)
     }
 }
 
@@ -127,6 +133,13 @@ impl TestApp {
     pub fn start(backend: Backend) -> Option<TestApp> {
         let db = TestDb::create(backend)?;
         db.migrate_and_seed();
+        Some(Self::serve(db))
+    }
+
+    /// With the reference ledger of the demo school.
+    pub fn start_with_demo_ledger(backend: Backend) -> Option<TestApp> {
+        let db = TestDb::create(backend)?;
+        db.migrate_and_seed_with(true);
         Some(Self::serve(db))
     }
 

@@ -14,3 +14,4 @@ mod migrations;
 mod openapi_doc;
 mod matrix;
 mod ledger;
+mod demo_ledger;

@@ -1,5 +1,6 @@
 //! The rectification ledger (整改台账): inspections, categories, problems and measures.
 
+pub mod import;
 pub mod inspections;
 pub mod labels;
 pub mod measures;

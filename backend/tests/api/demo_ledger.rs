@@ -1,0 +1,128 @@
+//! The demo's reference ledger and importing documents, through the API and the command line.
+
+use serde_json::{json, Value};
+
+use crate::common::*;
+use crate::on_both_databases;
+
+fn demo(backend: rectify::db::Backend) -> Option<TestApp> {
+    TestApp::start_with_demo_ledger(backend)
+}
+
+fn reference() -> Value {
+    serde_json::from_str(include_str!("../../fixtures/changyang-2021/ledger.json")).unwrap()
+}
+
+#[test]
+fn the_demo_holds_the_reference_ledger_sqlite() {
+    check_demo(&demo(rectify::db::Backend::Sqlite).unwrap());
+}
+
+#[test]
+fn the_demo_holds_the_reference_ledger_postgres() {
+    if let Some(app) = demo(rectify::db::Backend::Postgres) {
+        check_demo(&app);
+    }
+}
+
+fn check_demo(app: &TestApp) {
+    let zhanghc = app.login("zhanghc");
+    let list = app.get("/api/v1/inspections", &zhanghc);
+    assert_eq!(list.json["total"], 1);
+    let insp = &list.json["items"][0];
+    assert_eq!(insp["inspector"], "县委第三巡察组");
+    assert_eq!((insp["onsite_start"].as_str(), insp["feedback_date"].as_str()), (Some("2021-03-15"), Some("2021-07-23")));
+    // The group leader changed on 2021-08-24.
+    let leaders: Vec<(&str, &Value, &Value)> = insp["leading_group"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["group_role"] == "leader")
+        .map(|m| (m["display_name"].as_str().unwrap(), &m["from_date"], &m["until_date"]))
+        .collect();
+    assert_eq!(leaders, [("杨奎", &Value::Null, &json!("2021-08-24")), ("张红昌", &json!("2021-08-24"), &Value::Null)]);
+    let id = insp["id"].as_i64().unwrap();
+    let stats = app.get(&format!("/api/v1/inspections/{id}/stats"), &zhanghc);
+    assert_eq!(stats.json["overall"]["total"], 105);
+    assert_eq!(stats.json["by_category"].as_array().unwrap().len(), 3);
+    let cats = app.get(&format!("/api/v1/inspections/{id}/categories"), &zhanghc);
+    let titles: Vec<&str> = cats.json.as_array().unwrap().iter().map(|c| c["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["履行职责使命方面", "履行全面从严治党两个责任方面", "履行党的建设责任方面"]);
+    let problems = app.get(&format!("/api/v1/inspections/{id}/problems"), &zhanghc);
+    let p = problems.json.as_array().unwrap();
+    assert_eq!(p.len(), 30);
+    assert_eq!((p[0]["label"].as_str(), p[0]["title"].as_str()), (Some("1."), Some("理论武装不够问题")));
+    assert_eq!((p[29]["label"].as_str(), p[29]["title"].as_str()), (Some("30."), Some("组织生活不规范问题")));
+    // The ledger reads back in report order with the official labels.
+    let page = app.get(&format!("/api/v1/inspections/{id}/ledger?limit=200"), &zhanghc);
+    let rows = page.json["items"].as_array().unwrap();
+    assert_eq!(rows.len(), 105);
+    let doc = reference();
+    let texts: Vec<&str> = doc["categories"].as_array().unwrap().iter()
+        .flat_map(|c| c["problems"].as_array().unwrap()).flat_map(|p| p["measures"].as_array().unwrap())
+        .map(|m| m["text"].as_str().unwrap()).collect();
+    let got: Vec<&str> = rows.iter().map(|r| r["measure"]["content"].as_str().unwrap()).collect();
+    assert_eq!(got, texts);
+    assert_eq!(rows[0]["category_label"], "（一）");
+    assert_eq!(rows[0]["measure"]["label"], "①");
+    assert_eq!(rows[0]["measure"]["title"], "强化思想武装");
+    assert!(rows.iter().all(|r| r["responsible_leader_name"].is_string() && r["lead_department_name"].is_string() && !r["assignee_names"].as_array().unwrap().is_empty()));
+    // Every role has something: staff their measures, the bureau the school's ledger.
+    assert!(app.get("/api/v1/measures", &app.login("jiangf")).json["total"].as_i64().unwrap() >= 30);
+    assert_eq!(app.get("/api/v1/measures?limit=1", &app.login("majp")).json["total"], 105);
+    assert_eq!(app.get("/api/v1/measures", &app.login("yz.zgb")).json["total"], 0);
+}
+
+on_both_databases!(importing_a_ledger_document, |app: &TestApp| {
+    let zgb = app.login("zgb");
+    let insp = app.post("/api/v1/inspections", &zgb, json!({"title": "巡察整改", "inspector": "县委第三巡察组"})).json["id"].as_i64().unwrap();
+    let path = format!("/api/v1/inspections/{insp}/import");
+    // A dry run previews and writes nothing.
+    let r = app.post(&format!("{path}?dry_run=true"), &zgb, reference());
+    let j = r.ok(200);
+    assert_eq!((j["valid"].as_bool(), j["categories"].as_i64(), j["problems"].as_i64(), j["measures"].as_i64()), (Some(true), Some(3), Some(30), Some(105)));
+    assert_eq!(j["preview"][2]["label"], "（三）");
+    assert_eq!(j["preview"][2]["problems"][0]["label"], "21.");
+    assert_eq!(app.get(&format!("/api/v1/measures?inspection_id={insp}"), &zgb).json["total"], 0);
+
+    // Errors: all of them, with pointers, and nothing written.
+    let mut bad = reference();
+    bad["categories"][0]["problems"][1]["measures"][0]["assignees"] = json!(["蒋芳", "不存在的人"]);
+    bad["categories"][1]["problems"][0]["lead_department"] = json!("后勤处");
+    bad["categories"][2]["problems"][0]["measures"][1]["deadline"] = json!("2021-02-30");
+    let r = app.post(&format!("{path}?dry_run=true"), &zgb, bad.clone());
+    let errors: Vec<(&str, &str)> = r.json["errors"].as_array().unwrap().iter().map(|e| (e["pointer"].as_str().unwrap(), e["code"].as_str().unwrap())).collect();
+    assert_eq!(errors, [
+        ("/categories/0/problems/1/measures/0/assignees/1", "unknown_user"),
+        ("/categories/1/problems/0/lead_department", "unknown_department"),
+        ("/categories/2/problems/0/measures/1/deadline", "invalid_date"),
+    ]);
+    assert_eq!(r.json["valid"], false);
+    let r = app.post(&path, &zgb, bad);
+    assert_eq!(r.problem(422, "validation_failed").json["errors"].as_array().unwrap().len(), 3);
+    assert_eq!(app.get(&format!("/api/v1/inspections/{insp}/categories"), &zgb).json.as_array().unwrap().len(), 0);
+
+    // Who may: not staff, not another school.
+    app.post(&path, &app.login("jiangf"), reference()).problem(404, "not_found");
+    app.post(&path, &app.login("zhanghc"), reference()).problem(403, "ledger_read_only");
+    app.post(&path, &app.login("yz.zgb"), reference()).problem(404, "not_found");
+
+    // The real import, with responsibility by name.
+    let mut doc = reference();
+    doc["categories"][0]["problems"][0]["measures"][0]["assignees"] = json!(["蒋芳"]);
+    doc["categories"][0]["problems"][0]["measures"][0]["responsible_leader"] = json!("qinss");
+    doc["categories"][0]["problems"][0]["measures"][0]["kind"] = json!("immediate");
+    let r = app.post(&path, &zgb, doc);
+    assert_eq!(r.ok(201)["measures"], 105);
+    let mine = app.get("/api/v1/measures", &app.login("jiangf"));
+    assert_eq!(mine.json["total"], 1);
+    assert_eq!(mine.json["items"][0]["kind"], "immediate");
+    assert_eq!(mine.json["items"][0]["title"], "强化思想武装");
+    // A second import appends after what is there, numbering on.
+    let extra = json!({"categories": [{"title": "回头看发现的问题", "problems": [{"title": "整改不彻底问题", "measures": [{"text": "再次梳理。逐项核查。"}]}]}]});
+    app.post(&path, &zgb, extra).ok(201);
+    let probs = app.get(&format!("/api/v1/inspections/{insp}/problems"), &zgb);
+    assert_eq!(probs.json[30]["label"], "31.");
+    let cats = app.get(&format!("/api/v1/inspections/{insp}/categories"), &zgb);
+    assert_eq!(cats.json[3]["label"], "（四）");
+});
