@@ -111,6 +111,18 @@ pub fn migrate(conn: &mut DbConn) -> Result<usize, String> {
     Ok(applied)
 }
 
+/// Refreshes the planner's statistics. SQLite has none until asked, and without them it may
+/// pick the organisation index over the inspection index for one inspection's measures.
+pub fn analyze(conn: &mut DbConn, all: bool) -> Result<(), String> {
+    let sql = match conn {
+        DbConn::Sqlite(_) => "PRAGMA optimize=0x10002;",
+        DbConn::Pg(_) if all => "ANALYZE;",
+        // PostgreSQL's autovacuum keeps statistics current.
+        DbConn::Pg(_) => return Ok(()),
+    };
+    conn.batch_execute(sql).map_err(|e| e.to_string())
+}
+
 pub fn backend(conn: &DbConn) -> Backend {
     match conn {
         DbConn::Pg(_) => Backend::Postgres,

@@ -205,3 +205,129 @@ fn department_for(problem: &str) -> &'static str {
     ];
     BY_WORD.iter().find(|(w, _)| problem.contains(w)).map(|(_, d)| *d).unwrap_or("党政办公室")
 }
+
+const TOWNS: [&str; 11] = ["龙舟坪", "磨市", "都镇湾", "资丘", "渔峡口", "榔坪", "贺家坪", "高家堰", "鸭子口", "火烧坪", "大堰"];
+const LEVELS: [&str; 4] = ["初级中学", "中心小学", "幼儿园", "完全小学"];
+pub const COUNTY_SCHOOLS: usize = 40;
+
+/// A county for load tests and the bureau's views: 40 schools under the demo bureau, each with
+/// departments, 14 accounts and 3 inspections of 30 problems × 4 measures (14,400 measures in
+/// all), with assignees, deadlines around today and some progress. Once; needs the demo seed.
+pub fn seed_county(conn: &mut DbConn) -> AppResult<usize> {
+    use crate::domain::ledger::import::{apply, CategoryPlan, MeasurePlan, ProblemPlan};
+    use crate::domain::ledger::inspections::{self as insp, NewInspection};
+    use crate::domain::ledger::{InspectionStatus, MeasureKind};
+    use crate::schema::{measure_progress, measures as m_t};
+
+    let bureau = org_id(conn, BUREAU)?.ok_or_else(|| crate::error::AppError::conflict("demo_missing", "run `rectify demo seed` first"))?;
+    let reference: serde_json::Value = serde_json::from_str(include_str!("../fixtures/changyang-2021/ledger.json")).expect("reference ledger");
+    let problems_ref: Vec<&serde_json::Value> = reference["categories"].as_array().expect("categories").iter().flat_map(|c| c["problems"].as_array().expect("problems")).collect();
+    let texts: Vec<&str> = problems_ref.iter().flat_map(|p| p["measures"].as_array().expect("measures")).filter_map(|m| m["text"].as_str()).collect();
+    let hash = password::hash(DEMO_PASSWORD);
+    let today = crate::domain::ledger::today_in_zone("Asia/Shanghai");
+    let mut created = 0;
+    for n in 0..COUNTY_SCHOOLS {
+        let name = format!("长阳土家族自治县{}{}", TOWNS[n % TOWNS.len()], LEVELS[n / TOWNS.len() % LEVELS.len()]);
+        if org_id(conn, &name)?.is_some() {
+            continue;
+        }
+        crate::db::write_tx(conn, |conn| {
+            let school = organisations::create(conn, NewOrganisation { name: name.clone(), kind: OrgKind::School, parent_id: Some(bureau), timezone: None })?.id;
+            let system = system_caller(school);
+            let mut deps = Vec::new();
+            for d in ["党政办公室", "教务处", "学生处", "安全办公室", "财务室", "工会"] {
+                deps.push(departments::create(conn, &system, school, DepartmentInput { name: d.into() })?.id);
+            }
+            let account = |conn: &mut DbConn, suffix: &str, display: String, role: Role| -> AppResult<i64> {
+                let input = NewUser {
+                    username: format!("s{:02}.{suffix}", n + 1),
+                    display_name: display,
+                    title: String::new(),
+                    organisation_id: Some(school),
+                    department_id: None,
+                    roles: vec![role],
+                    password: DEMO_PASSWORD.into(),
+                };
+                Ok(users::create(conn, &system, input, hash.clone())?.id)
+            };
+            account(conn, "zgb", "整改办".into(), Role::Coordinator)?;
+            account(conn, "leader", "校长".into(), Role::Leader)?;
+            account(conn, "jw", "纪委书记".into(), Role::Discipline)?;
+            let leaders = (1..=3).map(|i| account(conn, &format!("fx{i}"), format!("副校长{i}"), Role::ResponsibleLeader)).collect::<AppResult<Vec<_>>>()?;
+            let staff = (1..=8).map(|i| account(conn, &format!("t{i}"), format!("教师{i}"), Role::Staff)).collect::<AppResult<Vec<_>>>()?;
+            for round in 1..=3 {
+                let inspection = insp::create(
+                    conn,
+                    &system,
+                    NewInspection {
+                        organisation_id: Some(school),
+                        title: format!("县委第{}巡察组巡察反馈问题整改", ["一", "二", "三"][round - 1]),
+                        inspector: format!("县委第{}巡察组", ["一", "二", "三"][round - 1]),
+                        onsite_start: None,
+                        onsite_end: None,
+                        feedback_date: Some(today - chrono::Duration::days(120 * (4 - round as i64))),
+                        deadline: None,
+                        status: Some(if round == 3 { InspectionStatus::Rectifying } else { InspectionStatus::Closed }),
+                        leading_group: Vec::new(),
+                    },
+                )?;
+                let mut k = 0usize;
+                let plan: Vec<CategoryPlan> = reference["categories"]
+                    .as_array()
+                    .expect("categories")
+                    .iter()
+                    .map(|c| CategoryPlan {
+                        title: c["title"].as_str().unwrap_or_default().into(),
+                        problems: c["problems"]
+                            .as_array()
+                            .expect("problems")
+                            .iter()
+                            .map(|p| ProblemPlan {
+                                title: p["title"].as_str().unwrap_or_default().into(),
+                                feedback: String::new(),
+                                responsible_leader_id: Some(leaders[k % 3]),
+                                lead_department_id: Some(deps[k % deps.len()]),
+                                measures: (0..4)
+                                    .map(|_| {
+                                        k += 1;
+                                        let text = texts[(k + n * 7 + round) % texts.len()];
+                                        MeasurePlan {
+                                            title: crate::domain::ledger::import::derive_title(text),
+                                            content: text.into(),
+                                            kind: [MeasureKind::Immediate, MeasureKind::TimeBound, MeasureKind::TimeBound, MeasureKind::LongTerm][k % 4],
+                                            responsible_leader_id: Some(leaders[k % 3]),
+                                            lead_department_id: Some(deps[k % deps.len()]),
+                                            supporting_department_ids: if k % 5 == 0 { vec![deps[0]] } else { Vec::new() },
+                                            assignee_ids: vec![staff[k % staff.len()]],
+                                            deadline: Some(today + chrono::Duration::days(((k * 37 + n * 11) % 150) as i64 - 60)),
+                                        }
+                                    })
+                                    .collect(),
+                            })
+                            .collect(),
+                    })
+                    .collect();
+                apply(conn, school, inspection.id, &plan, &mut |_, _| {})?;
+            }
+            // Some progress: every third measure has started.
+            let started: Vec<(i64, i64)> = m_t::table
+                .inner_join(crate::schema::measure_assignees::table)
+                .filter(m_t::organisation_id.eq(school))
+                .select((m_t::id, crate::schema::measure_assignees::user_id))
+                .load::<(i64, i64)>(conn)?
+                .into_iter()
+                .filter(|(id, _)| id % 3 == 0)
+                .collect();
+            let t = crate::domain::now();
+            for (id, author) in started {
+                diesel::update(m_t::table.find(id)).set((m_t::status.eq("in_progress"), m_t::progress.eq("已制定方案，正在推进。"))).execute(conn)?;
+                diesel::insert_into(measure_progress::table)
+                    .values((measure_progress::measure_id.eq(id), measure_progress::author_id.eq(author), measure_progress::progress.eq("已制定方案，正在推进。"), measure_progress::created_at.eq(t)))
+                    .execute(conn)?;
+            }
+            Ok(())
+        })?;
+        created += 1;
+    }
+    Ok(created)
+}
