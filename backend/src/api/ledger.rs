@@ -130,12 +130,13 @@ async fn create_category(auth: Authorized<AnyCaller>, state: web::Data<AppState>
 }
 
 /// Reorder the categories; problems are renumbered to follow.
-#[utoipa::path(tag = "categories", security(("bearer" = [])), params(("id" = i64, Path, description = "Inspection id")), request_body = Order,
-    responses((status = 200, description = "Categories in the new order", body = Vec<CategoryView>), BadRequest, Unauthorized, Forbidden, NotFound, Invalid))]
+#[utoipa::path(tag = "categories", security(("bearer" = [])), params(("id" = i64, Path, description = "Inspection id"), ("If-Match" = String, Header, description = "The inspection's version")), request_body = Order,
+    responses((status = 200, description = "Categories in the new order; ETag: the inspection's new version", body = Vec<CategoryView>), BadRequest, Unauthorized, Forbidden, NotFound, PreconditionFailed, Invalid, PreconditionRequired))]
 #[put("/inspections/{id}/categories/order")]
-async fn reorder_categories(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, body: web::Json<Order>) -> AppResult<web::Json<Vec<CategoryView>>> {
+async fn reorder_categories(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, v: IfMatch, body: web::Json<Order>) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    Ok(web::Json(db!(state, auth.caller, |c, who| structure::reorder_categories(c, &who, id, body.into_inner().ids))))
+    let (version, items) = db!(state, auth.caller, |c, who| structure::reorder_categories(c, &who, id, v.0, body.into_inner().ids));
+    Ok(with_etag(StatusCode::OK, version, &items))
 }
 
 /// Rename a category.
@@ -178,12 +179,13 @@ async fn create_problem(auth: Authorized<AnyCaller>, state: web::Data<AppState>,
 }
 
 /// Reorder the problems of one category.
-#[utoipa::path(tag = "problems", security(("bearer" = [])), params(("id" = i64, Path, description = "Category id")), request_body = Order,
-    responses((status = 200, description = "The category's problems in the new order", body = Vec<ProblemView>), BadRequest, Unauthorized, Forbidden, NotFound, Invalid))]
+#[utoipa::path(tag = "problems", security(("bearer" = [])), params(("id" = i64, Path, description = "Category id"), ("If-Match" = String, Header, description = "The category's version")), request_body = Order,
+    responses((status = 200, description = "The category's problems in the new order; ETag: the category's new version", body = Vec<ProblemView>), BadRequest, Unauthorized, Forbidden, NotFound, PreconditionFailed, Invalid, PreconditionRequired))]
 #[put("/categories/{id}/problems/order")]
-async fn reorder_problems(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, body: web::Json<Order>) -> AppResult<web::Json<Vec<ProblemView>>> {
+async fn reorder_problems(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, v: IfMatch, body: web::Json<Order>) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    Ok(web::Json(db!(state, auth.caller, |c, who| structure::reorder_problems(c, &who, id, body.into_inner().ids))))
+    let (version, items) = db!(state, auth.caller, |c, who| structure::reorder_problems(c, &who, id, v.0, body.into_inner().ids));
+    Ok(with_etag(StatusCode::OK, version, &items))
 }
 
 /// One problem.
@@ -236,12 +238,13 @@ async fn create_measure(auth: Authorized<AnyCaller>, state: web::Data<AppState>,
 }
 
 /// Reorder the measures of a problem.
-#[utoipa::path(tag = "measures", security(("bearer" = [])), params(("id" = i64, Path, description = "Problem id")), request_body = Order,
-    responses((status = 200, description = "Measures in the new order", body = Vec<MeasureView>), BadRequest, Unauthorized, Forbidden, NotFound, Invalid))]
+#[utoipa::path(tag = "measures", security(("bearer" = [])), params(("id" = i64, Path, description = "Problem id"), ("If-Match" = String, Header, description = "The problem's version")), request_body = Order,
+    responses((status = 200, description = "Measures in the new order; ETag: the problem's new version", body = Vec<MeasureView>), BadRequest, Unauthorized, Forbidden, NotFound, PreconditionFailed, Invalid, PreconditionRequired))]
 #[put("/problems/{id}/measures/order")]
-async fn reorder_measures(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, body: web::Json<Order>) -> AppResult<web::Json<Vec<MeasureView>>> {
+async fn reorder_measures(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, v: IfMatch, body: web::Json<Order>) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    Ok(web::Json(db!(state, auth.caller, |c, who| measures::reorder(c, &who, id, body.into_inner().ids))))
+    let (version, items) = db!(state, auth.caller, |c, who| measures::reorder(c, &who, id, v.0, body.into_inner().ids));
+    Ok(with_etag(StatusCode::OK, version, &items))
 }
 
 /// Every measure the caller may see, filtered, sorted and paged.

@@ -85,26 +85,31 @@ on_both_databases!(coordinator_builds_a_numbered_ledger, |app: &TestApp| {
     assert_eq!(ms.json[0]["status"], "not_started");
 
     // Reordering categories renumbers the problems.
-    let r = app.call("PUT", &format!("/api/v1/inspections/{}/categories/order", b.inspection), Some(&zgb), Some(json!({"ids": [b.cats[1], b.cats[0]]})), &[]);
+    let order_path = format!("/api/v1/inspections/{}/categories/order", b.inspection);
+    let new_order = json!({"ids": [b.cats[1], b.cats[0]]});
+    app.call("PUT", &order_path, Some(&zgb), Some(new_order.clone()), &[]).problem(428, "if_match_required");
+    app.call("PUT", &order_path, Some(&zgb), Some(new_order.clone()), &[("If-Match", "\"9\"")]).problem(412, "version_mismatch");
+    let r = app.call("PUT", &order_path, Some(&zgb), Some(new_order), &[("If-Match", "\"1\"")]);
     assert_eq!(r.ok(200)[0]["id"], b.cats[1]);
+    assert_eq!(r.etag(), "\"2\"", "the order belongs to the inspection");
     let probs = app.get(&format!("/api/v1/inspections/{}/problems", b.inspection), &zgb);
     let order: Vec<i64> = probs.json.as_array().unwrap().iter().map(id).collect();
     assert_eq!(order, [b.problems[2], b.problems[0], b.problems[1]]);
-    app.call("PUT", &format!("/api/v1/inspections/{}/categories/order", b.inspection), Some(&zgb), Some(json!({"ids": [b.cats[1]]})), &[])
-        .problem(422, "validation_failed");
+    app.call("PUT", &order_path, Some(&zgb), Some(json!({"ids": [b.cats[1]]})), &[("If-Match", "\"2\"")]).problem(422, "validation_failed");
     // Reordering measures.
-    let r = app.call("PUT", &format!("/api/v1/problems/{}/measures/order", b.problems[0]), Some(&zgb), Some(json!({"ids": [b.measures[1], b.measures[0]]})), &[]);
+    let r = app.call("PUT", &format!("/api/v1/problems/{}/measures/order", b.problems[0]), Some(&zgb), Some(json!({"ids": [b.measures[1], b.measures[0]]})), &[("If-Match", "\"1\"")]);
     assert_eq!(r.ok(200)[0]["label"], "①");
     assert_eq!(r.json[0]["id"], b.measures[1]);
     // Reordering the problems of a category.
-    let r = app.call("PUT", &format!("/api/v1/categories/{}/problems/order", b.cats[0]), Some(&zgb), Some(json!({"ids": [b.problems[1], b.problems[0]]})), &[]);
+    let r = app.call("PUT", &format!("/api/v1/categories/{}/problems/order", b.cats[0]), Some(&zgb), Some(json!({"ids": [b.problems[1], b.problems[0]]})), &[("If-Match", "\"1\"")]);
     let got: Vec<(i64, &str)> = r.ok(200).as_array().unwrap().iter().map(|p| (id(p), p["label"].as_str().unwrap())).collect();
     assert_eq!(got, [(b.problems[1], "2."), (b.problems[0], "3.")]);
 
     // Deleting is refused while something hangs off it.
-    app.call("DELETE", &format!("/api/v1/inspections/{}", b.inspection), Some(&zgb), None, &[("If-Match", "\"1\"")]).problem(409, "inspection_not_empty");
-    app.call("DELETE", &format!("/api/v1/categories/{}", b.cats[0]), Some(&zgb), None, &[("If-Match", "\"1\"")]).problem(409, "category_not_empty");
-    app.call("DELETE", &format!("/api/v1/problems/{}", b.problems[0]), Some(&zgb), None, &[("If-Match", "\"1\"")]).problem(409, "problem_not_empty");
+    // (Each reorder above moved its parent's version on to 2.)
+    app.call("DELETE", &format!("/api/v1/inspections/{}", b.inspection), Some(&zgb), None, &[("If-Match", "\"2\"")]).problem(409, "inspection_not_empty");
+    app.call("DELETE", &format!("/api/v1/categories/{}", b.cats[0]), Some(&zgb), None, &[("If-Match", "\"2\"")]).problem(409, "category_not_empty");
+    app.call("DELETE", &format!("/api/v1/problems/{}", b.problems[0]), Some(&zgb), None, &[("If-Match", "\"2\"")]).problem(409, "problem_not_empty");
     // An empty problem goes, and the rest close ranks.
     let r = app.call("DELETE", &format!("/api/v1/problems/{}", b.problems[1]), Some(&zgb), None, &[("If-Match", "\"1\"")]);
     assert_eq!(r.status, 204);

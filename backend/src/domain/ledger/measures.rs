@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::labels::measure_label;
-use super::structure::{check_people, same_members, visible_problem};
+use super::structure::{bump, check_people, same_members, visible_problem, ParentKind};
 use super::{edits_ledger, refuse_edit, scope, MeasureKind, MeasureStatus};
 use crate::auth::{Caller, Role};
 use crate::db::{write_tx, DbConn};
@@ -315,17 +315,20 @@ fn renumber(conn: &mut DbConn, ids: &[i64]) -> AppResult<()> {
     Ok(())
 }
 
-pub fn reorder(conn: &mut DbConn, caller: &Caller, problem_id: i64, ids: Vec<i64>) -> AppResult<Vec<MeasureView>> {
-    write_tx(conn, |conn| {
+/// Puts the measures of a problem in the given order; `expected_version` is the problem's.
+pub fn reorder(conn: &mut DbConn, caller: &Caller, problem_id: i64, expected_version: i64, ids: Vec<i64>) -> AppResult<(i64, Vec<MeasureView>)> {
+    let version = write_tx(conn, |conn| {
         let (p, i) = visible_problem(conn, caller, problem_id)?;
         if !edits_ledger(caller, i.organisation_id) {
             return Err(refuse_edit());
         }
+        let version = bump(conn, ParentKind::Problem, p.id, p.version, expected_version)?;
         let current: Vec<i64> = measures::table.filter(measures::problem_id.eq(p.id)).select(measures::id).load(conn)?;
-        same_members(&current, &ids, "/measure_ids")?;
-        renumber(conn, &ids)
+        same_members(&current, &ids, "/ids")?;
+        renumber(conn, &ids)?;
+        Ok(version)
     })?;
-    list_for_problem(conn, caller, problem_id)
+    Ok((version, list_for_problem(conn, caller, problem_id)?))
 }
 
 /// Records progress: assignees, the responsible leader and the coordinator may. The first

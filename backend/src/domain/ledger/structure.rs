@@ -132,16 +132,47 @@ pub fn delete_category(conn: &mut DbConn, caller: &Caller, id: i64, expected_ver
 }
 
 /// Puts the categories of an inspection in the given order; the list must hold each exactly once.
-pub fn reorder_categories(conn: &mut DbConn, caller: &Caller, inspection_id: i64, ids: Vec<i64>) -> AppResult<Vec<CategoryView>> {
-    write_tx(conn, |conn| {
-        editable(conn, caller, inspection_id)?;
+/// The order is part of the inspection: `expected_version` is the inspection's, and it moves on.
+pub fn reorder_categories(conn: &mut DbConn, caller: &Caller, inspection_id: i64, expected_version: i64, ids: Vec<i64>) -> AppResult<(i64, Vec<CategoryView>)> {
+    let version = write_tx(conn, |conn| {
+        let i = editable(conn, caller, inspection_id)?;
+        let version = bump(conn, ParentKind::Inspection, i.id, i.version, expected_version)?;
         let current: Vec<i64> = categories::table.filter(categories::inspection_id.eq(inspection_id)).select(categories::id).load(conn)?;
-        same_members(&current, &ids, "/category_ids")?;
+        same_members(&current, &ids, "/ids")?;
         renumber_categories(conn, &ids)?;
         renumber_problems(conn, inspection_id)?;
-        Ok(())
+        Ok(version)
     })?;
-    list_categories(conn, caller, inspection_id)
+    Ok((version, list_categories(conn, caller, inspection_id)?))
+}
+
+pub(super) enum ParentKind {
+    Inspection,
+    Category,
+    Problem,
+}
+
+/// Checks and moves on the version of the parent whose children are reordered.
+pub(super) fn bump(conn: &mut DbConn, kind: ParentKind, id: i64, current: i64, expected: i64) -> AppResult<i64> {
+    if current != expected {
+        return Err(AppError::version_mismatch());
+    }
+    let t = now();
+    let n = match kind {
+        ParentKind::Inspection => diesel::update(inspections::table.find(id).filter(inspections::version.eq(expected)))
+            .set((inspections::version.eq(expected + 1), inspections::updated_at.eq(t)))
+            .execute(conn)?,
+        ParentKind::Category => diesel::update(categories::table.find(id).filter(categories::version.eq(expected)))
+            .set((categories::version.eq(expected + 1), categories::updated_at.eq(t)))
+            .execute(conn)?,
+        ParentKind::Problem => diesel::update(problems::table.find(id).filter(problems::version.eq(expected)))
+            .set((problems::version.eq(expected + 1), problems::updated_at.eq(t)))
+            .execute(conn)?,
+    };
+    if n == 0 {
+        return Err(AppError::version_mismatch());
+    }
+    Ok(expected + 1)
 }
 
 pub(super) fn same_members(current: &[i64], given: &[i64], pointer: &str) -> AppResult<()> {
@@ -419,13 +450,14 @@ pub fn delete_problem(conn: &mut DbConn, caller: &Caller, id: i64, expected_vers
     })
 }
 
-/// Puts the problems of one category in the given order.
-pub fn reorder_problems(conn: &mut DbConn, caller: &Caller, category_id: i64, ids: Vec<i64>) -> AppResult<Vec<ProblemView>> {
-    let inspection_id = write_tx(conn, |conn| {
+/// Puts the problems of one category in the given order; `expected_version` is the category's.
+pub fn reorder_problems(conn: &mut DbConn, caller: &Caller, category_id: i64, expected_version: i64, ids: Vec<i64>) -> AppResult<(i64, Vec<ProblemView>)> {
+    let (inspection_id, version) = write_tx(conn, |conn| {
         let c: Category = categories::table.find(category_id).select(Category::as_select()).first(conn)?;
         editable(conn, caller, c.inspection_id)?;
+        let version = bump(conn, ParentKind::Category, c.id, c.version, expected_version)?;
         let current: Vec<i64> = problems::table.filter(problems::category_id.eq(category_id)).select(problems::id).load(conn)?;
-        same_members(&current, &ids, "/problem_ids")?;
+        same_members(&current, &ids, "/ids")?;
         // Keep the category's slot: take its current ordinals in order and hand them out anew.
         let mut slots: Vec<i32> = problems::table.filter(problems::category_id.eq(category_id)).select(problems::ordinal).load(conn)?;
         slots.sort();
@@ -435,7 +467,7 @@ pub fn reorder_problems(conn: &mut DbConn, caller: &Caller, category_id: i64, id
         for (id, slot) in ids.iter().zip(slots) {
             diesel::update(problems::table.find(id)).set(problems::ordinal.eq(slot)).execute(conn)?;
         }
-        Ok(c.inspection_id)
+        Ok((c.inspection_id, version))
     })?;
-    Ok(list_problems(conn, caller, inspection_id)?.into_iter().filter(|p| p.category_id == category_id).collect())
+    Ok((version, list_problems(conn, caller, inspection_id)?.into_iter().filter(|p| p.category_id == category_id).collect()))
 }
