@@ -214,7 +214,8 @@ pub const COUNTY_SCHOOLS: usize = 40;
 /// departments, 14 accounts and 3 inspections of 30 problems × 4 measures (14,400 measures in
 /// all), with assignees, deadlines around today and some progress. Once; needs the demo seed.
 pub fn seed_county(conn: &mut DbConn) -> AppResult<usize> {
-    use crate::domain::ledger::import::{apply, CategoryPlan, MeasurePlan, ProblemPlan};
+    use crate::domain::ledger::import::{apply, CategoryPlan, ProblemPlan};
+    use crate::domain::ledger::measures::NewMeasure;
     use crate::domain::ledger::inspections::{self as insp, NewInspection};
     use crate::domain::ledger::{InspectionStatus, MeasureKind};
     use crate::schema::{measure_progress, measures as m_t};
@@ -291,7 +292,7 @@ pub fn seed_county(conn: &mut DbConn) -> AppResult<usize> {
                                     .map(|_| {
                                         k += 1;
                                         let text = texts[(k + n * 7 + round) % texts.len()];
-                                        MeasurePlan {
+                                        NewMeasure {
                                             title: crate::domain::ledger::import::derive_title(text),
                                             content: text.into(),
                                             kind: [MeasureKind::Immediate, MeasureKind::TimeBound, MeasureKind::TimeBound, MeasureKind::LongTerm][k % 4],

@@ -280,8 +280,12 @@ pub fn create(conn: &mut DbConn, caller: &Caller, input: NewUser, password_hash:
             ))
             .returning(users::id)
             .get_result(conn)
-            .map_err(|e| super::organisations::unique_name(e, "this user name is taken"))
-            .map_err(|e| if e.code == "already_exists" { AppError::field("/username", "username_taken", "this user name is taken") } else { e })?;
+            .map_err(|e| match e {
+                diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+                    AppError::field("/username", "username_taken", "this user name is taken")
+                }
+                other => other.into(),
+            })?;
         set_roles(conn, id, &input.roles)?;
         load_view(conn, id)
     })

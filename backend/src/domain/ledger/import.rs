@@ -14,13 +14,13 @@ use utoipa::ToSchema;
 
 use super::inspections::editable;
 use super::labels::{category_label, measure_label, problem_label};
-use super::structure::renumber_problems;
+use super::measures::{insert, NewMeasure};
+use super::structure::{insert_category, insert_problem, renumber_problems, NewProblem};
 use super::MeasureKind;
 use crate::auth::Caller;
 use crate::db::{write_tx, DbConn};
-use crate::domain::now;
 use crate::error::{AppError, AppResult, FieldError};
-use crate::schema::{categories, departments, measure_assignees, measure_supporting_departments, measures, problems, users};
+use crate::schema::{categories, departments, problems, users};
 
 /// Names of an organisation's people and departments, to resolve the document's references.
 #[derive(Default)]
@@ -54,24 +54,12 @@ impl Directory {
 }
 
 #[derive(Debug, Clone)]
-pub struct MeasurePlan {
-    pub title: String,
-    pub content: String,
-    pub kind: MeasureKind,
-    pub responsible_leader_id: Option<i64>,
-    pub lead_department_id: Option<i64>,
-    pub supporting_department_ids: Vec<i64>,
-    pub assignee_ids: Vec<i64>,
-    pub deadline: Option<NaiveDate>,
-}
-
-#[derive(Debug, Clone)]
 pub struct ProblemPlan {
     pub title: String,
     pub feedback: String,
     pub responsible_leader_id: Option<i64>,
     pub lead_department_id: Option<i64>,
-    pub measures: Vec<MeasurePlan>,
+    pub measures: Vec<NewMeasure>,
 }
 
 #[derive(Debug, Clone)]
@@ -185,7 +173,7 @@ impl Checker<'_> {
         self.array(v, pointer).iter().enumerate().filter_map(|(n, x)| one(self, x, &format!("{pointer}/{n}"))).collect()
     }
 
-    fn measure(&mut self, m: &Value, p: &str, n: usize) -> MeasurePlan {
+    fn measure(&mut self, m: &Value, p: &str, n: usize) -> NewMeasure {
         self.ordinal(&m["ordinal"], &format!("{p}/ordinal"), n + 1);
         let content = self.text(&m["text"], &format!("{p}/text"), true, 10_000);
         let title = match &m["title"] {
@@ -211,7 +199,7 @@ impl Checker<'_> {
                 None
             }
         };
-        MeasurePlan {
+        NewMeasure {
             title,
             content,
             kind,
@@ -361,75 +349,19 @@ pub fn import(conn: &mut DbConn, caller: &Caller, inspection_id: i64, doc: &Valu
 pub fn apply(conn: &mut DbConn, organisation_id: i64, inspection_id: i64, plan: &[CategoryPlan], progress: &mut dyn FnMut(usize, usize)) -> AppResult<()> {
     let total: usize = plan.iter().flat_map(|c| &c.problems).map(|p| p.measures.len()).sum();
     let mut done = 0;
-    let t = now();
-    let cat_base: Option<i32> = categories::table.filter(categories::inspection_id.eq(inspection_id)).select(diesel::dsl::max(categories::ordinal)).first(conn)?;
-    let mut prob_no: i32 = problems::table.filter(problems::inspection_id.eq(inspection_id)).select(diesel::dsl::max(problems::ordinal)).first::<Option<i32>>(conn)?.unwrap_or(0);
-    for (ci, c) in plan.iter().enumerate() {
-        let cat_id: i64 = diesel::insert_into(categories::table)
-            .values((
-                categories::inspection_id.eq(inspection_id),
-                categories::ordinal.eq(cat_base.unwrap_or(0) + ci as i32 + 1),
-                categories::title.eq(&c.title),
-                categories::version.eq(1),
-                categories::created_at.eq(t),
-                categories::updated_at.eq(t),
-            ))
-            .returning(categories::id)
-            .get_result(conn)?;
+    for c in plan {
+        let category_id = insert_category(conn, inspection_id, &c.title)?.id;
         for p in &c.problems {
-            prob_no += 1;
-            let problem_id: i64 = diesel::insert_into(problems::table)
-                .values((
-                    problems::inspection_id.eq(inspection_id),
-                    problems::category_id.eq(cat_id),
-                    problems::ordinal.eq(prob_no),
-                    problems::title.eq(&p.title),
-                    problems::feedback.eq(&p.feedback),
-                    problems::responsible_leader_id.eq(p.responsible_leader_id),
-                    problems::lead_department_id.eq(p.lead_department_id),
-                    problems::version.eq(1),
-                    problems::created_at.eq(t),
-                    problems::updated_at.eq(t),
-                ))
-                .returning(problems::id)
-                .get_result(conn)?;
-            for (mi, m) in p.measures.iter().enumerate() {
-                let measure_id: i64 = diesel::insert_into(measures::table)
-                    .values((
-                        measures::organisation_id.eq(organisation_id),
-                        measures::inspection_id.eq(inspection_id),
-                        measures::problem_id.eq(problem_id),
-                        measures::ordinal.eq(mi as i32 + 1),
-                        measures::title.eq(&m.title),
-                        measures::content.eq(&m.content),
-                        measures::kind.eq(m.kind.as_str()),
-                        measures::responsible_leader_id.eq(m.responsible_leader_id),
-                        measures::lead_department_id.eq(m.lead_department_id),
-                        measures::deadline.eq(m.deadline),
-                        measures::progress.eq(""),
-                        measures::status.eq("not_started"),
-                        measures::version.eq(1),
-                        measures::created_at.eq(t),
-                        measures::updated_at.eq(t),
-                    ))
-                    .returning(measures::id)
-                    .get_result(conn)?;
-                let mut deps = m.supporting_department_ids.clone();
-                deps.sort();
-                deps.dedup();
-                for d in deps {
-                    diesel::insert_into(measure_supporting_departments::table)
-                        .values((measure_supporting_departments::measure_id.eq(measure_id), measure_supporting_departments::department_id.eq(d)))
-                        .execute(conn)?;
-                }
-                let mut people = m.assignee_ids.clone();
-                people.sort();
-                people.dedup();
-                for u in people {
-                    diesel::insert_into(measure_assignees::table)
-                        .values((measure_assignees::measure_id.eq(measure_id), measure_assignees::user_id.eq(u)))
-                        .execute(conn)?;
-                }
+            let new = NewProblem {
+                category_id,
+                title: p.title.clone(),
+                feedback: p.feedback.clone(),
+                responsible_leader_id: p.responsible_leader_id,
+                lead_department_id: p.lead_department_id,
+            };
+            let problem_id = insert_problem(conn, inspection_id, &new)?;
+            for (n, m) in p.measures.iter().enumerate() {
+                insert(conn, (organisation_id, inspection_id, problem_id), n as i32 + 1, m)?;
                 done += 1;
                 progress(done, total);
             }

@@ -193,30 +193,37 @@ pub fn create(conn: &mut DbConn, caller: &Caller, problem_id: i64, input: NewMea
         validate_refs(conn, i.organisation_id, input.responsible_leader_id, input.lead_department_id, &input.supporting_department_ids, &input.assignee_ids, &mut errors)?;
         check(errors)?;
         let last: Option<i32> = measures::table.filter(measures::problem_id.eq(p.id)).select(diesel::dsl::max(measures::ordinal)).first(conn)?;
-        let t = now();
-        let m: Measure = diesel::insert_into(measures::table)
-            .values((
-                measures::organisation_id.eq(i.organisation_id),
-                measures::inspection_id.eq(i.id),
-                measures::problem_id.eq(p.id),
-                measures::ordinal.eq(last.unwrap_or(0) + 1),
-                measures::title.eq(&title),
-                measures::content.eq(&content),
-                measures::kind.eq(input.kind.as_str()),
-                measures::responsible_leader_id.eq(input.responsible_leader_id),
-                measures::lead_department_id.eq(input.lead_department_id),
-                measures::deadline.eq(input.deadline),
-                measures::progress.eq(""),
-                measures::status.eq(MeasureStatus::NotStarted.as_str()),
-                measures::version.eq(1),
-                measures::created_at.eq(t),
-                measures::updated_at.eq(t),
-            ))
-            .returning(measures::all_columns)
-            .get_result(conn)?;
-        set_links(conn, m.id, Some(&input.supporting_department_ids), Some(&input.assignee_ids))?;
+        let m = insert(conn, (i.organisation_id, i.id, p.id), last.unwrap_or(0) + 1, &NewMeasure { title, content, ..input })?;
         view(conn, m)
     })
+}
+
+/// Writes a checked measure with its departments and assignees; `at` is (organisation,
+/// inspection, problem).
+pub(super) fn insert(conn: &mut DbConn, at: (i64, i64, i64), ordinal: i32, m: &NewMeasure) -> AppResult<Measure> {
+    let t = now();
+    let row: Measure = diesel::insert_into(measures::table)
+        .values((
+            measures::organisation_id.eq(at.0),
+            measures::inspection_id.eq(at.1),
+            measures::problem_id.eq(at.2),
+            measures::ordinal.eq(ordinal),
+            measures::title.eq(&m.title),
+            measures::content.eq(&m.content),
+            measures::kind.eq(m.kind.as_str()),
+            measures::responsible_leader_id.eq(m.responsible_leader_id),
+            measures::lead_department_id.eq(m.lead_department_id),
+            measures::deadline.eq(m.deadline),
+            measures::progress.eq(""),
+            measures::status.eq(MeasureStatus::NotStarted.as_str()),
+            measures::version.eq(1),
+            measures::created_at.eq(t),
+            measures::updated_at.eq(t),
+        ))
+        .returning(measures::all_columns)
+        .get_result(conn)?;
+    set_links(conn, row.id, Some(&m.supporting_department_ids), Some(&m.assignee_ids))?;
+    Ok(row)
 }
 
 /// A measure the caller may see (staff: assigned to it), or 404.
@@ -301,18 +308,8 @@ pub fn delete(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
         diesel::delete(measure_progress::table.filter(measure_progress::measure_id.eq(id))).execute(conn)?;
         diesel::delete(measures::table.find(id)).execute(conn)?;
         let rest: Vec<i64> = measures::table.filter(measures::problem_id.eq(m.problem_id)).order(measures::ordinal).select(measures::id).load(conn)?;
-        renumber(conn, &rest)
+        renumber!(conn, measures, &rest)
     })
-}
-
-fn renumber(conn: &mut DbConn, ids: &[i64]) -> AppResult<()> {
-    for (n, id) in ids.iter().enumerate() {
-        diesel::update(measures::table.find(id)).set(measures::ordinal.eq(-(n as i32) - 1)).execute(conn)?;
-    }
-    for (n, id) in ids.iter().enumerate() {
-        diesel::update(measures::table.find(id)).set(measures::ordinal.eq(n as i32 + 1)).execute(conn)?;
-    }
-    Ok(())
 }
 
 /// Puts the measures of a problem in the given order; `expected_version` is the problem's.
@@ -325,7 +322,7 @@ pub fn reorder(conn: &mut DbConn, caller: &Caller, problem_id: i64, expected_ver
         let version = bump(conn, ParentKind::Problem, p.id, p.version, expected_version)?;
         let current: Vec<i64> = measures::table.filter(measures::problem_id.eq(p.id)).select(measures::id).load(conn)?;
         same_members(&current, &ids, "/ids")?;
-        renumber(conn, &ids)?;
+        renumber!(conn, measures, &ids)?;
         Ok(version)
     })?;
     Ok((version, list_for_problem(conn, caller, problem_id)?))

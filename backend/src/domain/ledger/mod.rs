@@ -1,5 +1,21 @@
 //! The rectification ledger (整改台账): inspections, categories, problems and measures.
 
+/// Numbers the rows `ids` of `$table` 1…n in that order. Two passes, so that the unique
+/// (parent, ordinal) index never sees a duplicate along the way.
+macro_rules! renumber {
+    ($conn:expr, $table:ident, $ids:expr) => {{
+        use diesel::prelude::*;
+        let ids: &[i64] = $ids;
+        for (n, id) in ids.iter().enumerate() {
+            diesel::update(crate::schema::$table::table.find(id)).set(crate::schema::$table::ordinal.eq(-(n as i32) - 1)).execute($conn)?;
+        }
+        for (n, id) in ids.iter().enumerate() {
+            diesel::update(crate::schema::$table::table.find(id)).set(crate::schema::$table::ordinal.eq(n as i32 + 1)).execute($conn)?;
+        }
+        Ok::<(), crate::error::AppError>(())
+    }};
+}
+
 pub mod import;
 pub mod inspections;
 pub mod labels;
@@ -17,6 +33,7 @@ use crate::auth::{Caller, Principal, Role};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::schema::{measure_assignees, measures as measure_t, organisations};
+
 
 macro_rules! text_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal),+ $(,)? }) => {

@@ -70,22 +70,47 @@ pub fn create_category(conn: &mut DbConn, caller: &Caller, inspection_id: i64, i
         let mut errors = Vec::new();
         let title = required_text(&mut errors, "/title", &input.title, 100);
         check(errors)?;
-        let next: Option<i32> =
-            categories::table.filter(categories::inspection_id.eq(inspection_id)).select(diesel::dsl::max(categories::ordinal)).first(conn)?;
-        let t = now();
-        let c: Category = diesel::insert_into(categories::table)
-            .values((
-                categories::inspection_id.eq(inspection_id),
-                categories::ordinal.eq(next.unwrap_or(0) + 1),
-                categories::title.eq(&title),
-                categories::version.eq(1),
-                categories::created_at.eq(t),
-                categories::updated_at.eq(t),
-            ))
-            .returning(categories::all_columns)
-            .get_result(conn)?;
-        Ok(c.into())
+        Ok(insert_category(conn, inspection_id, &title)?.into())
     })
+}
+
+/// Adds a category after the inspection's last one.
+pub(super) fn insert_category(conn: &mut DbConn, inspection_id: i64, title: &str) -> AppResult<Category> {
+    let last: Option<i32> =
+        categories::table.filter(categories::inspection_id.eq(inspection_id)).select(diesel::dsl::max(categories::ordinal)).first(conn)?;
+    let t = now();
+    Ok(diesel::insert_into(categories::table)
+        .values((
+            categories::inspection_id.eq(inspection_id),
+            categories::ordinal.eq(last.unwrap_or(0) + 1),
+            categories::title.eq(title),
+            categories::version.eq(1),
+            categories::created_at.eq(t),
+            categories::updated_at.eq(t),
+        ))
+        .returning(categories::all_columns)
+        .get_result(conn)?)
+}
+
+/// Adds a problem after the inspection's last one; callers renumber when it belongs earlier.
+pub(super) fn insert_problem(conn: &mut DbConn, inspection_id: i64, p: &NewProblem) -> AppResult<i64> {
+    let last: Option<i32> = problems::table.filter(problems::inspection_id.eq(inspection_id)).select(diesel::dsl::max(problems::ordinal)).first(conn)?;
+    let t = now();
+    Ok(diesel::insert_into(problems::table)
+        .values((
+            problems::inspection_id.eq(inspection_id),
+            problems::category_id.eq(p.category_id),
+            problems::ordinal.eq(last.unwrap_or(0) + 1),
+            problems::title.eq(&p.title),
+            problems::feedback.eq(&p.feedback),
+            problems::responsible_leader_id.eq(p.responsible_leader_id),
+            problems::lead_department_id.eq(p.lead_department_id),
+            problems::version.eq(1),
+            problems::created_at.eq(t),
+            problems::updated_at.eq(t),
+        ))
+        .returning(problems::id)
+        .get_result(conn)?)
 }
 
 fn editable_category(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64) -> AppResult<Category> {
@@ -126,7 +151,7 @@ pub fn delete_category(conn: &mut DbConn, caller: &Caller, id: i64, expected_ver
             .order(categories::ordinal)
             .select(categories::id)
             .load(conn)?;
-        renumber_categories(conn, &rest)?;
+        renumber!(conn, categories, &rest)?;
         renumber_problems(conn, c.inspection_id)
     })
 }
@@ -139,7 +164,7 @@ pub fn reorder_categories(conn: &mut DbConn, caller: &Caller, inspection_id: i64
         let version = bump(conn, ParentKind::Inspection, i.id, i.version, expected_version)?;
         let current: Vec<i64> = categories::table.filter(categories::inspection_id.eq(inspection_id)).select(categories::id).load(conn)?;
         same_members(&current, &ids, "/ids")?;
-        renumber_categories(conn, &ids)?;
+        renumber!(conn, categories, &ids)?;
         renumber_problems(conn, inspection_id)?;
         Ok(version)
     })?;
@@ -185,17 +210,6 @@ pub(super) fn same_members(current: &[i64], given: &[i64], pointer: &str) -> App
     Ok(())
 }
 
-/// Two passes so that the unique (parent, ordinal) index never sees a duplicate.
-fn renumber_categories(conn: &mut DbConn, ids: &[i64]) -> AppResult<()> {
-    for (n, id) in ids.iter().enumerate() {
-        diesel::update(categories::table.find(id)).set(categories::ordinal.eq(-(n as i32) - 1)).execute(conn)?;
-    }
-    for (n, id) in ids.iter().enumerate() {
-        diesel::update(categories::table.find(id)).set(categories::ordinal.eq(n as i32 + 1)).execute(conn)?;
-    }
-    Ok(())
-}
-
 /// Numbers the problems 1…N in category order, keeping their order inside each category.
 pub(super) fn renumber_problems(conn: &mut DbConn, inspection_id: i64) -> AppResult<()> {
     let ordered: Vec<i64> = problems::table
@@ -204,18 +218,9 @@ pub(super) fn renumber_problems(conn: &mut DbConn, inspection_id: i64) -> AppRes
         .order((categories::ordinal, problems::ordinal, problems::id))
         .select(problems::id)
         .load(conn)?;
-    set_problem_order(conn, &ordered)
+    renumber!(conn, problems, &ordered)
 }
 
-fn set_problem_order(conn: &mut DbConn, ids: &[i64]) -> AppResult<()> {
-    for (n, id) in ids.iter().enumerate() {
-        diesel::update(problems::table.find(id)).set(problems::ordinal.eq(-(n as i32) - 1)).execute(conn)?;
-    }
-    for (n, id) in ids.iter().enumerate() {
-        diesel::update(problems::table.find(id)).set(problems::ordinal.eq(n as i32 + 1)).execute(conn)?;
-    }
-    Ok(())
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProblemView {
@@ -265,7 +270,7 @@ fn problem_view(conn: &mut DbConn, p: Problem) -> AppResult<ProblemView> {
     })
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewProblem {
     pub category_id: i64,
@@ -364,23 +369,7 @@ pub fn create_problem(conn: &mut DbConn, caller: &Caller, inspection_id: i64, in
         check_people(conn, i.organisation_id, &mut errors, input.responsible_leader_id.map(|l| ("/responsible_leader_id", l)), &deps, &[])?;
         check(errors)?;
         // At the end of its category; renumbering then shifts the later categories' problems.
-        let last: Option<i32> = problems::table.filter(problems::inspection_id.eq(inspection_id)).select(diesel::dsl::max(problems::ordinal)).first(conn)?;
-        let t = now();
-        let id: i64 = diesel::insert_into(problems::table)
-            .values((
-                problems::inspection_id.eq(inspection_id),
-                problems::category_id.eq(input.category_id),
-                problems::ordinal.eq(last.unwrap_or(0) + 1),
-                problems::title.eq(&title),
-                problems::feedback.eq(&feedback),
-                problems::responsible_leader_id.eq(input.responsible_leader_id),
-                problems::lead_department_id.eq(input.lead_department_id),
-                problems::version.eq(1),
-                problems::created_at.eq(t),
-                problems::updated_at.eq(t),
-            ))
-            .returning(problems::id)
-            .get_result(conn)?;
+        let id = insert_problem(conn, inspection_id, &NewProblem { title, feedback, ..input })?;
         renumber_problems(conn, inspection_id)?;
         let p = problems::table.find(id).select(Problem::as_select()).first(conn)?;
         problem_view(conn, p)
