@@ -20,7 +20,8 @@ cargo build --release -q -p rectify
 BIN=./target/release/rectify
 
 rps() { awk '/^Requests\/sec/ {print $2}'; }
-p99() { awk '/99.00%/ {printf "%.2f ms", $3 * 1000}'; }
+# oha prints "99.00% in 12.3456 ms" with the unit it finds best.
+p99() { awk '/ 99.00% in / { v = $3; u = $4; if (u ~ /^s/) v *= 1000; else if (u ~ /^(µs|us)/) v /= 1000; else if (u == "ns") v /= 1e6; printf "%.2f ms", v }'; }
 
 for DB in $DATABASES; do
     DATA=$(mktemp -d)

@@ -142,6 +142,7 @@ pub struct Measure {
     pub inspection_id: i64,
     pub problem_id: i64,
     pub ordinal: i32,
+    pub problem_ordinal: i32,
     pub title: String,
     pub content: String,
     pub kind: String,

@@ -143,6 +143,7 @@ diesel::table! {
         inspection_id -> BigInt,
         problem_id -> BigInt,
         ordinal -> Integer,
+        problem_ordinal -> Integer,
         title -> Text,
         content -> Text,
         kind -> Text,

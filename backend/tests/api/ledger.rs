@@ -95,6 +95,10 @@ on_both_databases!(coordinator_builds_a_numbered_ledger, |app: &TestApp| {
     let probs = app.get(&format!("/api/v1/inspections/{}/problems", b.inspection), &zgb);
     let order: Vec<i64> = probs.json.as_array().unwrap().iter().map(id).collect();
     assert_eq!(order, [b.problems[2], b.problems[0], b.problems[1]]);
+    // …and the measures follow in ledger order.
+    let ms = app.get(&format!("/api/v1/measures?inspection_id={}", b.inspection), &zgb);
+    let order: Vec<i64> = ms.json["items"].as_array().unwrap().iter().map(id).collect();
+    assert_eq!(order, [b.measures[2], b.measures[0], b.measures[1]]);
     app.call("PUT", &order_path, Some(&zgb), Some(json!({"ids": [b.cats[1]]})), &[("If-Match", "\"2\"")]).problem(422, "validation_failed");
     // Reordering measures.
     let r = app.call("PUT", &format!("/api/v1/problems/{}/measures/order", b.problems[0]), Some(&zgb), Some(json!({"ids": [b.measures[1], b.measures[0]]})), &[("If-Match", "\"1\"")]);

@@ -60,6 +60,8 @@ CREATE TABLE measures (
     inspection_id BIGINT NOT NULL REFERENCES inspections (id),
     problem_id BIGINT NOT NULL REFERENCES problems (id),
     ordinal INTEGER NOT NULL,
+    -- The problem's ordinal, kept in step, so that ledger order needs no join.
+    problem_ordinal INTEGER NOT NULL DEFAULT 0,
     title TEXT NOT NULL,
     content TEXT NOT NULL DEFAULT '',
     kind TEXT NOT NULL CHECK (kind IN ('immediate', 'time_bound', 'long_term')),
@@ -73,8 +75,9 @@ CREATE TABLE measures (
     updated_at TIMESTAMP NOT NULL,
     UNIQUE (problem_id, ordinal)
 );
+CREATE INDEX measures_ledger_idx ON measures (inspection_id, problem_ordinal, ordinal);
 CREATE INDEX measures_inspection_idx ON measures (inspection_id, status, deadline);
-CREATE INDEX measures_organisation_idx ON measures (organisation_id, deadline);
+CREATE INDEX measures_organisation_idx ON measures (organisation_id, status, deadline);
 CREATE INDEX measures_leader_idx ON measures (responsible_leader_id);
 CREATE INDEX measures_department_idx ON measures (lead_department_id);
 

@@ -361,7 +361,8 @@ pub fn apply(conn: &mut DbConn, organisation_id: i64, inspection_id: i64, plan: 
             };
             let problem_id = insert_problem(conn, inspection_id, &new)?;
             for (n, m) in p.measures.iter().enumerate() {
-                insert(conn, (organisation_id, inspection_id, problem_id), n as i32 + 1, m)?;
+                // The problem ordinal is set by the renumbering at the end.
+                insert(conn, (organisation_id, inspection_id, problem_id, 0), n as i32 + 1, m)?;
                 done += 1;
                 progress(done, total);
             }

@@ -193,14 +193,14 @@ pub fn create(conn: &mut DbConn, caller: &Caller, problem_id: i64, input: NewMea
         validate_refs(conn, i.organisation_id, input.responsible_leader_id, input.lead_department_id, &input.supporting_department_ids, &input.assignee_ids, &mut errors)?;
         check(errors)?;
         let last: Option<i32> = measures::table.filter(measures::problem_id.eq(p.id)).select(diesel::dsl::max(measures::ordinal)).first(conn)?;
-        let m = insert(conn, (i.organisation_id, i.id, p.id), last.unwrap_or(0) + 1, &NewMeasure { title, content, ..input })?;
+        let m = insert(conn, (i.organisation_id, i.id, p.id, p.ordinal), last.unwrap_or(0) + 1, &NewMeasure { title, content, ..input })?;
         view(conn, m)
     })
 }
 
 /// Writes a checked measure with its departments and assignees; `at` is (organisation,
-/// inspection, problem).
-pub(super) fn insert(conn: &mut DbConn, at: (i64, i64, i64), ordinal: i32, m: &NewMeasure) -> AppResult<Measure> {
+/// inspection, problem, problem ordinal).
+pub(super) fn insert(conn: &mut DbConn, at: (i64, i64, i64, i32), ordinal: i32, m: &NewMeasure) -> AppResult<Measure> {
     let t = now();
     let row: Measure = diesel::insert_into(measures::table)
         .values((
@@ -208,6 +208,7 @@ pub(super) fn insert(conn: &mut DbConn, at: (i64, i64, i64), ordinal: i32, m: &N
             measures::inspection_id.eq(at.1),
             measures::problem_id.eq(at.2),
             measures::ordinal.eq(ordinal),
+            measures::problem_ordinal.eq(at.3),
             measures::title.eq(&m.title),
             measures::content.eq(&m.content),
             measures::kind.eq(m.kind.as_str()),

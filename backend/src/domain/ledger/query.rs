@@ -62,10 +62,10 @@ pub struct MeasureQuery {
     pub offset: Option<i64>,
 }
 
-type Joined = diesel::dsl::InnerJoin<measures::table, diesel::dsl::InnerJoin<problems::table, categories::table>>;
-
-fn filtered<'a>(s: &'a LedgerScope, q: &'a MeasureQuery, today: NaiveDate) -> diesel::helper_types::IntoBoxed<'a, Joined, MultiBackend> {
-    let mut query = measures::table.inner_join(problems::table.inner_join(categories::table)).into_boxed::<MultiBackend>();
+/// The measures matching a query, on the `measures` table alone (its indexes cover scope,
+/// filters and both sort orders), so that counting and paging never join.
+fn filtered<'a>(s: &'a LedgerScope, q: &'a MeasureQuery, today: NaiveDate) -> measures::BoxedQuery<'a, MultiBackend> {
+    let mut query = measures::table.into_boxed::<MultiBackend>();
     if let OrgScope::Only(ids) = &s.orgs {
         query = query.filter(measures::organisation_id.eq_any(ids.clone()));
     }
@@ -76,7 +76,7 @@ fn filtered<'a>(s: &'a LedgerScope, q: &'a MeasureQuery, today: NaiveDate) -> di
         query = query.filter(measures::inspection_id.eq(v));
     }
     if let Some(v) = q.category_id {
-        query = query.filter(problems::category_id.eq(v));
+        query = query.filter(measures::problem_id.eq_any(problems::table.filter(problems::category_id.eq(v)).select(problems::id)));
     }
     if let Some(v) = q.problem_id {
         query = query.filter(measures::problem_id.eq(v));
@@ -116,9 +116,10 @@ fn filtered<'a>(s: &'a LedgerScope, q: &'a MeasureQuery, today: NaiveDate) -> di
 }
 
 /// Orders a filtered query (kept apart because `count()` must not carry an ORDER BY).
-fn sorted<'a>(query: diesel::helper_types::IntoBoxed<'a, Joined, MultiBackend>, sort: Option<MeasureSort>) -> diesel::helper_types::IntoBoxed<'a, Joined, MultiBackend> {
+fn sorted(query: measures::BoxedQuery<'_, MultiBackend>, sort: Option<MeasureSort>) -> measures::BoxedQuery<'_, MultiBackend> {
     match sort.unwrap_or(MeasureSort::Ordinal) {
-        MeasureSort::Ordinal => query.order((measures::inspection_id, categories::ordinal, problems::ordinal, measures::ordinal)),
+        // Problems are numbered across categories, so this is ledger order.
+        MeasureSort::Ordinal => query.order((measures::inspection_id, measures::problem_ordinal, measures::ordinal)),
         // Measures without a deadline last, on both databases (they sort NULL differently).
         MeasureSort::Deadline => query.order((measures::deadline.is_null(), measures::deadline.asc(), measures::id)),
         MeasureSort::DeadlineDesc => query.order((measures::deadline.is_null(), measures::deadline.desc(), measures::id)),
@@ -167,11 +168,31 @@ pub fn ledger(conn: &mut DbConn, caller: &Caller, inspection_id: i64, q: Measure
     let today = today_in(conn, inspection.organisation_id)?;
     let q = MeasureQuery { inspection_id: Some(inspection_id), ..q };
     let total: i64 = filtered(&s, &q, today).count().get_result(conn)?;
-    let rows: Vec<(Measure, (i32, String), (i64, i32, String))> = sorted(filtered(&s, &q, today), q.sort)
-        .limit(limit)
-        .offset(offset)
-        .select((Measure::as_select(), (problems::ordinal, problems::title), (categories::id, categories::ordinal, categories::title)))
-        .load(conn)?;
+    let page: Vec<Measure> = sorted(filtered(&s, &q, today), q.sort).limit(limit).offset(offset).select(Measure::as_select()).load(conn)?;
+    // Titles of the page's problems and categories.
+    let problem_ids: Vec<i64> = page.iter().map(|m| m.problem_id).collect();
+    let probs: BTreeMap<i64, (i32, String, i64)> = problems::table
+        .filter(problems::id.eq_any(&problem_ids))
+        .select((problems::id, problems::ordinal, problems::title, problems::category_id))
+        .load::<(i64, i32, String, i64)>(conn)?
+        .into_iter()
+        .map(|(id, o, t, c)| (id, (o, t, c)))
+        .collect();
+    let cats: BTreeMap<i64, (i32, String)> = categories::table
+        .filter(categories::inspection_id.eq(inspection_id))
+        .select((categories::id, categories::ordinal, categories::title))
+        .load::<(i64, i32, String)>(conn)?
+        .into_iter()
+        .map(|(id, o, t)| (id, (o, t)))
+        .collect();
+    let rows: Vec<(Measure, (i32, String), (i64, i32, String))> = page
+        .into_iter()
+        .map(|m| {
+            let (p_ord, p_title, c_id) = probs.get(&m.problem_id).cloned().unwrap_or_default();
+            let (c_ord, c_title) = cats.get(&c_id).cloned().unwrap_or_default();
+            (m, (p_ord, p_title), (c_id, c_ord, c_title))
+        })
+        .collect();
     let names = |conn: &mut DbConn, ids: Vec<i64>| -> AppResult<BTreeMap<i64, String>> {
         Ok(users::table.filter(users::id.eq_any(ids)).select((users::id, users::display_name)).load::<(i64, String)>(conn)?.into_iter().collect())
     };

@@ -218,7 +218,19 @@ pub(super) fn renumber_problems(conn: &mut DbConn, inspection_id: i64) -> AppRes
         .order((categories::ordinal, problems::ordinal, problems::id))
         .select(problems::id)
         .load(conn)?;
-    renumber!(conn, problems, &ordered)
+    renumber!(conn, problems, &ordered)?;
+    sync_problem_ordinals(conn, inspection_id)
+}
+
+/// Copies each problem's ordinal onto its measures (they sort by it without a join).
+fn sync_problem_ordinals(conn: &mut DbConn, inspection_id: i64) -> AppResult<()> {
+    let rows: Vec<(i64, i32)> = problems::table.filter(problems::inspection_id.eq(inspection_id)).select((problems::id, problems::ordinal)).load(conn)?;
+    for (id, ordinal) in rows {
+        diesel::update(measures::table.filter(measures::problem_id.eq(id)).filter(measures::problem_ordinal.ne(ordinal)))
+            .set(measures::problem_ordinal.eq(ordinal))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 
@@ -456,6 +468,7 @@ pub fn reorder_problems(conn: &mut DbConn, caller: &Caller, category_id: i64, ex
         for (id, slot) in ids.iter().zip(slots) {
             diesel::update(problems::table.find(id)).set(problems::ordinal.eq(slot)).execute(conn)?;
         }
+        sync_problem_ordinals(conn, c.inspection_id)?;
         Ok((c.inspection_id, version))
     })?;
     Ok((version, list_problems(conn, caller, inspection_id)?.into_iter().filter(|p| p.category_id == category_id).collect()))
