@@ -258,13 +258,30 @@ pub struct ProblemView {
 }
 
 fn problem_view(conn: &mut DbConn, p: Problem) -> AppResult<ProblemView> {
-    let statuses: Vec<String> = measures::table.filter(measures::problem_id.eq(p.id)).select(measures::status).load(conn)?;
-    let status = if statuses.iter().all(|s| s == MeasureStatus::NotStarted.as_str()) {
+    Ok(problem_views(conn, vec![p])?.remove(0))
+}
+
+/// Views of problems, with the status derived from their measures in one query.
+fn problem_views(conn: &mut DbConn, rows: Vec<Problem>) -> AppResult<Vec<ProblemView>> {
+    let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
+    let statuses: Vec<(i64, String)> = measures::table.filter(measures::problem_id.eq_any(&ids)).select((measures::problem_id, measures::status)).load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|p| {
+            let id = p.id;
+            derive_view(p, statuses.iter().filter(|(m, _)| *m == id).map(|(_, s)| s.as_str()))
+        })
+        .collect())
+}
+
+fn derive_view<'a>(p: Problem, statuses: impl Iterator<Item = &'a str>) -> ProblemView {
+    let statuses: Vec<&str> = statuses.collect();
+    let status = if statuses.iter().all(|s| *s == MeasureStatus::NotStarted.as_str()) {
         MeasureStatus::NotStarted
     } else {
         MeasureStatus::InProgress
     };
-    Ok(ProblemView {
+    ProblemView {
         id: p.id,
         inspection_id: p.inspection_id,
         category_id: p.category_id,
@@ -279,7 +296,7 @@ fn problem_view(conn: &mut DbConn, p: Problem) -> AppResult<ProblemView> {
         version: p.version,
         created_at: utc(p.created_at),
         updated_at: utc(p.updated_at),
-    })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -352,7 +369,7 @@ pub fn list_problems(conn: &mut DbConn, caller: &Caller, inspection_id: i64) -> 
         );
     }
     let rows: Vec<Problem> = q.order(problems::ordinal).select(Problem::as_select()).load(conn)?;
-    rows.into_iter().map(|p| problem_view(conn, p)).collect()
+    problem_views(conn, rows)
 }
 
 /// A problem the caller may see (staff: one holding a measure assigned to them), or 404.
