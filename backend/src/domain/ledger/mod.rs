@@ -34,7 +34,6 @@ use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
 use crate::schema::{measure_assignees, measures as measure_t, organisations};
 
-
 macro_rules! text_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$m])*
