@@ -45,4 +45,4 @@ DURING=$(wrk -t1 -c4 -d"${DURATION}s" --latency -H "Authorization: Bearer $TOKEN
 wait $STORM
 echo "$DURING" | awk '/^ +(50|75|90|99)%/ {printf "  /me latency p%s %s\n", $1, $2} /^Requests\/sec/ {printf "  /me throughput %s req/s\n", $2}'
 echo "  /me p99 target: < 50ms"
-awk '/^Requests\/sec/ {printf "  login attempts answered: %s req/s\n", $2} /Non-2xx/ {printf "  non-2xx (401/429) answers: %s\n", $4}' "$DATA/storm.txt"
+awk '/^Requests\/sec/ {printf "  login attempts answered: %s req/s\n", $2} /Non-2xx/ {printf "  non-2xx (401/429) answers: %s\n", $NF}' "$DATA/storm.txt"
