@@ -92,8 +92,9 @@ impl ManageConnection for Manager {
 pub fn build_pool(url: &str, size: u32) -> Result<Pool, String> {
     r2d2::Pool::builder()
         .max_size(size)
-        // A SQLite file cannot drop a connection; a server can, so PostgreSQL ones are checked.
-        .test_on_check_out(Backend::of_url(url) == Backend::Postgres)
+        // No ping before each use: it costs a round trip per request. A connection that broke
+        // (server restart) fails one request and is then dropped by `has_broken`.
+        .test_on_check_out(false)
         .connection_timeout(std::time::Duration::from_secs(10))
         .build(Manager::new(url))
         .map_err(|e| format!("cannot open the database {}: {e}", crate::config::redact_url(url)))
