@@ -193,21 +193,13 @@ pub fn ledger(conn: &mut DbConn, caller: &Caller, inspection_id: i64, q: Measure
             (m, (p_ord, p_title), (c_id, c_ord, c_title))
         })
         .collect();
-    let names = |conn: &mut DbConn, ids: Vec<i64>| -> AppResult<BTreeMap<i64, String>> {
-        Ok(users::table.filter(users::id.eq_any(ids)).select((users::id, users::display_name)).load::<(i64, String)>(conn)?.into_iter().collect())
-    };
     let measures_: Vec<Measure> = rows.iter().map(|r| r.0.clone()).collect();
     let measure_views = views(conn, measures_)?;
     let mut people: Vec<i64> = measure_views.iter().flat_map(|m| m.assignee_ids.iter().copied().chain(m.responsible_leader_id)).collect();
     people.sort();
     people.dedup();
-    let user_names = names(conn, people)?;
-    let dep_names: BTreeMap<i64, String> = departments::table
-        .filter(departments::organisation_id.eq(inspection.organisation_id))
-        .select((departments::id, departments::name))
-        .load::<(i64, String)>(conn)?
-        .into_iter()
-        .collect();
+    let user_names = user_names(conn, people)?;
+    let dep_names = department_names(conn, inspection.organisation_id)?;
     let items = rows
         .into_iter()
         .zip(measure_views)
@@ -227,6 +219,19 @@ pub fn ledger(conn: &mut DbConn, caller: &Caller, inspection_id: i64, q: Measure
         })
         .collect();
     Ok(Page { items, total, limit, offset })
+}
+
+fn user_names(conn: &mut DbConn, ids: Vec<i64>) -> AppResult<BTreeMap<i64, String>> {
+    Ok(users::table.filter(users::id.eq_any(ids)).select((users::id, users::display_name)).load::<(i64, String)>(conn)?.into_iter().collect())
+}
+
+fn department_names(conn: &mut DbConn, organisation_id: i64) -> AppResult<BTreeMap<i64, String>> {
+    Ok(departments::table
+        .filter(departments::organisation_id.eq(organisation_id))
+        .select((departments::id, departments::name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect())
 }
 
 pub fn is_overdue(deadline: Option<NaiveDate>, status: &str, today: NaiveDate) -> bool {
@@ -346,17 +351,11 @@ pub fn stats(conn: &mut DbConn, caller: &Caller, inspection_id: i64) -> AppResul
         .into_iter()
         .map(|(id, ord, title)| (id, format!("{}{}", category_label(ord), title)))
         .collect();
-    let dep_names: BTreeMap<i64, String> = departments::table
-        .filter(departments::organisation_id.eq(inspection.organisation_id))
-        .select((departments::id, departments::name))
-        .load::<(i64, String)>(conn)?
-        .into_iter()
-        .collect();
+    let dep_names = department_names(conn, inspection.organisation_id)?;
     let mut leader_ids: Vec<i64> = measures_.iter().filter_map(|m| m.2).collect();
     leader_ids.sort();
     leader_ids.dedup();
-    let leader_names: BTreeMap<i64, String> =
-        users::table.filter(users::id.eq_any(leader_ids)).select((users::id, users::display_name)).load::<(i64, String)>(conn)?.into_iter().collect();
+    let leader_names = user_names(conn, leader_ids)?;
     let unnamed = || "（未指定）".to_string();
     let rows: Vec<StatRow> = measures_
         .into_iter()
