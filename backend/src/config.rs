@@ -87,9 +87,7 @@ fn parse_file(path: &Path) -> Result<HashMap<String, String>, String> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let (k, v) = line
-            .split_once('=')
-            .ok_or_else(|| format!("config file {} line {}: expected KEY=VALUE", path.display(), n + 1))?;
+        let (k, v) = line.split_once('=').ok_or_else(|| format!("config file {} line {}: expected KEY=VALUE", path.display(), n + 1))?;
         let v = v.trim().trim_matches('"');
         map.insert(k.trim().to_string(), v.to_string());
     }
@@ -102,9 +100,7 @@ impl Config {
         let file = file.map(Path::to_path_buf).or_else(|| std::env::var_os("RECTIFY_CONFIG").map(PathBuf::from));
         let src = Source { file: file.as_deref().map(parse_file).transpose()?.unwrap_or_default() };
         let data_dir = PathBuf::from(src.get("RECTIFY_DATA_DIR").unwrap_or_else(|| "./data".into()));
-        let database_url = src
-            .get("RECTIFY_DATABASE_URL")
-            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("rectify.db").display()));
+        let database_url = src.get("RECTIFY_DATABASE_URL").unwrap_or_else(|| format!("sqlite://{}", data_dir.join("rectify.db").display()));
         let log_format = match src.get("RECTIFY_LOG_FORMAT").as_deref() {
             None | Some("text") => LogFormat::Text,
             Some("json") => LogFormat::Json,

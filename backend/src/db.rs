@@ -61,9 +61,7 @@ impl ManageConnection for Manager {
 
     fn connect(&self) -> Result<DbConn, Self::Error> {
         match Backend::of_url(&self.url) {
-            Backend::Postgres => PgConnection::establish(&self.url)
-                .map(DbConn::Pg)
-                .map_err(diesel::r2d2::Error::ConnectionError),
+            Backend::Postgres => PgConnection::establish(&self.url).map(DbConn::Pg).map_err(diesel::r2d2::Error::ConnectionError),
             Backend::Sqlite => {
                 let path = sqlite_path(&self.url);
                 if let Some(dir) = std::path::Path::new(path).parent() {

@@ -19,8 +19,18 @@ pub const SCHOOL: &str = "长阳土家族自治县职业教育中心";
 pub const OTHER_SCHOOL: &str = "长阳土家族自治县第一高级中学";
 
 const SCHOOL_DEPARTMENTS: [&str; 12] = [
-    "党政办公室", "教务处", "学生处", "安全办公室", "财务室", "资产管理中心",
-    "工会", "纪检监察室", "心理健康教育中心", "机电专业部", "计算机专业部", "学前教育部",
+    "党政办公室",
+    "教务处",
+    "学生处",
+    "安全办公室",
+    "财务室",
+    "资产管理中心",
+    "工会",
+    "纪检监察室",
+    "心理健康教育中心",
+    "机电专业部",
+    "计算机专业部",
+    "学前教育部",
 ];
 
 /// (username, display name, title, organisation, department, roles, active)
@@ -31,7 +41,15 @@ const ACCOUNTS: [Account; 14] = [
     ("majp", "马杰平", "县教育局副局长", BUREAU, None, &[Role::BureauSupervisor], true),
     ("zongzf", "宗志福", "县教育局机关纪委书记", BUREAU, None, &[Role::BureauSupervisor], true),
     ("zhanghc", "张红昌", "县教育局党组成员、校党委书记、校长", SCHOOL, Some("党政办公室"), &[Role::Leader], true),
-    ("yangk", "杨奎", "县教育局党组成员、校党委副书记、校长（2021-08-24 前任整改领导小组组长）", SCHOOL, Some("党政办公室"), &[Role::Leader], false),
+    (
+        "yangk",
+        "杨奎",
+        "县教育局党组成员、校党委副书记、校长（2021-08-24 前任整改领导小组组长）",
+        SCHOOL,
+        Some("党政办公室"),
+        &[Role::Leader],
+        false,
+    ),
     ("daixb", "戴先波", "校党委副书记、纪委书记、副校长；整改领导小组办公室主任", SCHOOL, Some("纪检监察室"), &[Role::Discipline], true),
     ("qinss", "覃守生", "党委委员、副校长", SCHOOL, Some("教务处"), &[Role::ResponsibleLeader], true),
     ("xuzg", "许志刚", "党委委员、副校长", SCHOOL, Some("财务室"), &[Role::ResponsibleLeader], true),
@@ -62,48 +80,59 @@ fn org_id(conn: &mut DbConn, name: &str) -> AppResult<Option<i64>> {
 pub fn seed(conn: &mut DbConn, ledger: bool) -> AppResult<Seeded> {
     let accounts = ACCOUNTS.iter().map(|a| (a.0, a.1, a.5.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(","))).collect();
     crate::db::write_tx(conn, |conn| {
-    if org_id(conn, SCHOOL)?.is_some() {
-        return Ok(Seeded { created: false, accounts });
-    }
-    let bureau = match org_id(conn, BUREAU)? {
-        Some(id) => id,
-        None => organisations::create(conn, NewOrganisation { name: BUREAU.into(), kind: OrgKind::Bureau, parent_id: None, timezone: None })?.id,
-    };
-    let system = system_caller(bureau);
-    for school in [SCHOOL, OTHER_SCHOOL] {
-        if org_id(conn, school)?.is_none() {
-            organisations::create(conn, NewOrganisation { name: school.into(), kind: OrgKind::School, parent_id: Some(bureau), timezone: None })?;
+        if org_id(conn, SCHOOL)?.is_some() {
+            return Ok(Seeded { created: false, accounts });
         }
-    }
-    let school = org_id(conn, SCHOOL)?.expect("created above");
-    for name in SCHOOL_DEPARTMENTS {
-        departments::create(conn, &system, school, DepartmentInput { name: name.into() })?;
-    }
-    let hash = password::hash(DEMO_PASSWORD);
-    for (username, display_name, title, org, department, roles, active) in ACCOUNTS {
-        let org = org_id(conn, org)?.expect("created above");
-        let department_id = match department {
-            Some(d) => Some(dep_t::table.filter(dep_t::organisation_id.eq(org)).filter(dep_t::name.eq(d)).select(dep_t::id).first(conn)?),
-            None => None,
+        let bureau = match org_id(conn, BUREAU)? {
+            Some(id) => id,
+            None => {
+                organisations::create(
+                    conn,
+                    NewOrganisation { name: BUREAU.into(), kind: OrgKind::Bureau, parent_id: None, timezone: None },
+                )?
+                .id
+            }
         };
-        let input = NewUser {
-            username: username.into(),
-            display_name: display_name.into(),
-            title: title.into(),
-            organisation_id: Some(org),
-            department_id,
-            roles: roles.to_vec(),
-            password: DEMO_PASSWORD.into(),
-        };
-        let user = users::create(conn, &system, input, hash.clone())?;
-        if !active {
-            users::update(conn, &system, user.id, user.version, UserPatch { active: Some(false), ..Default::default() })?;
+        let system = system_caller(bureau);
+        for school in [SCHOOL, OTHER_SCHOOL] {
+            if org_id(conn, school)?.is_none() {
+                organisations::create(
+                    conn,
+                    NewOrganisation { name: school.into(), kind: OrgKind::School, parent_id: Some(bureau), timezone: None },
+                )?;
+            }
         }
-    }
-    if ledger {
-        seed_ledger(conn, school)?;
-    }
-    Ok(Seeded { created: true, accounts })
+        let school = org_id(conn, SCHOOL)?.expect("created above");
+        for name in SCHOOL_DEPARTMENTS {
+            departments::create(conn, &system, school, DepartmentInput { name: name.into() })?;
+        }
+        let hash = password::hash(DEMO_PASSWORD);
+        for (username, display_name, title, org, department, roles, active) in ACCOUNTS {
+            let org = org_id(conn, org)?.expect("created above");
+            let department_id = match department {
+                Some(d) => {
+                    Some(dep_t::table.filter(dep_t::organisation_id.eq(org)).filter(dep_t::name.eq(d)).select(dep_t::id).first(conn)?)
+                }
+                None => None,
+            };
+            let input = NewUser {
+                username: username.into(),
+                display_name: display_name.into(),
+                title: title.into(),
+                organisation_id: Some(org),
+                department_id,
+                roles: roles.to_vec(),
+                password: DEMO_PASSWORD.into(),
+            };
+            let user = users::create(conn, &system, input, hash.clone())?;
+            if !active {
+                users::update(conn, &system, user.id, user.version, UserPatch { active: Some(false), ..Default::default() })?;
+            }
+        }
+        if ledger {
+            seed_ledger(conn, school)?;
+        }
+        Ok(Seeded { created: true, accounts })
     })
 }
 
@@ -116,7 +145,8 @@ fn seed_ledger(conn: &mut DbConn, school: i64) -> AppResult<()> {
     use crate::schema::users as u_t;
 
     let system = system_caller(school);
-    let user = |conn: &mut DbConn, name: &str| -> AppResult<i64> { Ok(u_t::table.filter(u_t::username.eq(name)).select(u_t::id).first(conn)?) };
+    let user =
+        |conn: &mut DbConn, name: &str| -> AppResult<i64> { Ok(u_t::table.filter(u_t::username.eq(name)).select(u_t::id).first(conn)?) };
     let date = |s: &str| s.parse::<chrono::NaiveDate>().ok();
     let member = |id, role, title: &str, from: Option<&str>, until: Option<&str>| GroupMemberInput {
         user_id: id,
@@ -150,7 +180,8 @@ fn seed_ledger(conn: &mut DbConn, school: i64) -> AppResult<()> {
             leading_group,
         },
     )?;
-    let mut doc: serde_json::Value = serde_json::from_str(include_str!("../fixtures/changyang-2021/ledger.json")).expect("reference ledger");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(include_str!("../fixtures/changyang-2021/ledger.json")).expect("reference ledger");
     let leaders = ["qinss", "xuzg", "lixy"];
     let staff = ["qinlm", "jiangf", "zengxy"];
     let mut k = 0;
@@ -215,15 +246,18 @@ pub const COUNTY_SCHOOLS: usize = 40;
 /// all), with assignees, deadlines around today and some progress. Once; needs the demo seed.
 pub fn seed_county(conn: &mut DbConn) -> AppResult<usize> {
     use crate::domain::ledger::import::{apply, CategoryPlan, ProblemPlan};
-    use crate::domain::ledger::measures::NewMeasure;
     use crate::domain::ledger::inspections::{self as insp, NewInspection};
+    use crate::domain::ledger::measures::NewMeasure;
     use crate::domain::ledger::{InspectionStatus, MeasureKind};
     use crate::schema::{measure_progress, measures as m_t};
 
     let bureau = org_id(conn, BUREAU)?.ok_or_else(|| crate::error::AppError::conflict("demo_missing", "run `rectify demo seed` first"))?;
-    let reference: serde_json::Value = serde_json::from_str(include_str!("../fixtures/changyang-2021/ledger.json")).expect("reference ledger");
-    let problems_ref: Vec<&serde_json::Value> = reference["categories"].as_array().expect("categories").iter().flat_map(|c| c["problems"].as_array().expect("problems")).collect();
-    let texts: Vec<&str> = problems_ref.iter().flat_map(|p| p["measures"].as_array().expect("measures")).filter_map(|m| m["text"].as_str()).collect();
+    let reference: serde_json::Value =
+        serde_json::from_str(include_str!("../fixtures/changyang-2021/ledger.json")).expect("reference ledger");
+    let problems_ref: Vec<&serde_json::Value> =
+        reference["categories"].as_array().expect("categories").iter().flat_map(|c| c["problems"].as_array().expect("problems")).collect();
+    let texts: Vec<&str> =
+        problems_ref.iter().flat_map(|p| p["measures"].as_array().expect("measures")).filter_map(|m| m["text"].as_str()).collect();
     let hash = password::hash(DEMO_PASSWORD);
     let today = crate::domain::ledger::today_in_zone("Asia/Shanghai");
     let mut created = 0;
@@ -233,7 +267,11 @@ pub fn seed_county(conn: &mut DbConn) -> AppResult<usize> {
             continue;
         }
         crate::db::write_tx(conn, |conn| {
-            let school = organisations::create(conn, NewOrganisation { name: name.clone(), kind: OrgKind::School, parent_id: Some(bureau), timezone: None })?.id;
+            let school = organisations::create(
+                conn,
+                NewOrganisation { name: name.clone(), kind: OrgKind::School, parent_id: Some(bureau), timezone: None },
+            )?
+            .id;
             let system = system_caller(school);
             let mut deps = Vec::new();
             for d in ["党政办公室", "教务处", "学生处", "安全办公室", "财务室", "工会"] {
@@ -254,7 +292,9 @@ pub fn seed_county(conn: &mut DbConn) -> AppResult<usize> {
             account(conn, "zgb", "整改办".into(), Role::Coordinator)?;
             account(conn, "leader", "校长".into(), Role::Leader)?;
             account(conn, "jw", "纪委书记".into(), Role::Discipline)?;
-            let leaders = (1..=3).map(|i| account(conn, &format!("fx{i}"), format!("副校长{i}"), Role::ResponsibleLeader)).collect::<AppResult<Vec<_>>>()?;
+            let leaders = (1..=3)
+                .map(|i| account(conn, &format!("fx{i}"), format!("副校长{i}"), Role::ResponsibleLeader))
+                .collect::<AppResult<Vec<_>>>()?;
             let staff = (1..=8).map(|i| account(conn, &format!("t{i}"), format!("教师{i}"), Role::Staff)).collect::<AppResult<Vec<_>>>()?;
             for round in 1..=3 {
                 let inspection = insp::create(
@@ -295,7 +335,12 @@ pub fn seed_county(conn: &mut DbConn) -> AppResult<usize> {
                                         NewMeasure {
                                             title: crate::domain::ledger::import::derive_title(text),
                                             content: text.into(),
-                                            kind: [MeasureKind::Immediate, MeasureKind::TimeBound, MeasureKind::TimeBound, MeasureKind::LongTerm][k % 4],
+                                            kind: [
+                                                MeasureKind::Immediate,
+                                                MeasureKind::TimeBound,
+                                                MeasureKind::TimeBound,
+                                                MeasureKind::LongTerm,
+                                            ][k % 4],
                                             responsible_leader_id: Some(leaders[k % 3]),
                                             lead_department_id: Some(deps[k % deps.len()]),
                                             supporting_department_ids: if k % 5 == 0 { vec![deps[0]] } else { Vec::new() },
@@ -321,9 +366,16 @@ pub fn seed_county(conn: &mut DbConn) -> AppResult<usize> {
                 .collect();
             let t = crate::domain::now();
             for (id, author) in started {
-                diesel::update(m_t::table.find(id)).set((m_t::status.eq("in_progress"), m_t::progress.eq("已制定方案，正在推进。"))).execute(conn)?;
+                diesel::update(m_t::table.find(id))
+                    .set((m_t::status.eq("in_progress"), m_t::progress.eq("已制定方案，正在推进。")))
+                    .execute(conn)?;
                 diesel::insert_into(measure_progress::table)
-                    .values((measure_progress::measure_id.eq(id), measure_progress::author_id.eq(author), measure_progress::progress.eq("已制定方案，正在推进。"), measure_progress::created_at.eq(t)))
+                    .values((
+                        measure_progress::measure_id.eq(id),
+                        measure_progress::author_id.eq(author),
+                        measure_progress::progress.eq("已制定方案，正在推进。"),
+                        measure_progress::created_at.eq(t),
+                    ))
                     .execute(conn)?;
             }
             Ok(())

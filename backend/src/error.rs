@@ -78,18 +78,10 @@ impl AppError {
         Self::new(StatusCode::CONFLICT, code, detail)
     }
     pub fn version_mismatch() -> Self {
-        Self::new(
-            StatusCode::PRECONDITION_FAILED,
-            "version_mismatch",
-            "the resource was changed by someone else; reload it and try again",
-        )
+        Self::new(StatusCode::PRECONDITION_FAILED, "version_mismatch", "the resource was changed by someone else; reload it and try again")
     }
     pub fn if_match_required() -> Self {
-        Self::new(
-            StatusCode::PRECONDITION_REQUIRED,
-            "if_match_required",
-            "this change needs an If-Match header with the version you read",
-        )
+        Self::new(StatusCode::PRECONDITION_REQUIRED, "if_match_required", "this change needs an If-Match header with the version you read")
     }
     pub fn validation(errors: Vec<FieldError>) -> Self {
         let detail = errors.iter().map(|e| format!("{}: {}", e.pointer, e.message)).collect::<Vec<_>>().join("; ");
@@ -190,16 +182,12 @@ impl From<actix_web::error::BlockingError> for AppError {
 pub fn json_error(err: actix_web::error::JsonPayloadError) -> AppError {
     use actix_web::error::JsonPayloadError as J;
     match err {
-        J::Overflow { limit } | J::OverflowKnownLength { limit, .. } => AppError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("the request body is larger than {limit} bytes"),
-        ),
-        J::ContentType => AppError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "the request body must be application/json",
-        ),
+        J::Overflow { limit } | J::OverflowKnownLength { limit, .. } => {
+            AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("the request body is larger than {limit} bytes"))
+        }
+        J::ContentType => {
+            AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "the request body must be application/json")
+        }
         J::Deserialize(e) if e.is_data() => AppError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_body",

@@ -44,9 +44,10 @@ pub fn server(state: web::Data<AppState>, listener: TcpListener) -> std::io::Res
             .configure(api::ops::routes)
             .service(utoipa_actix_web::scope("/api/v1").configure(api::routes))
             .into_app()
-            .route("/api/docs", web::get().to(|| async {
-                actix_web::HttpResponse::PermanentRedirect().insert_header(("Location", "/api/docs/")).finish()
-            }))
+            .route(
+                "/api/docs",
+                web::get().to(|| async { actix_web::HttpResponse::PermanentRedirect().insert_header(("Location", "/api/docs/")).finish() }),
+            )
             .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", doc.clone()))
             .default_service(web::to(no_route))
             .wrap(from_fn(middleware::observe))

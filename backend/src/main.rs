@@ -235,9 +235,7 @@ fn run(command: Command, mut config: Config) -> Result<(), String> {
             let listener = TcpListener::bind(&config.bind).map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
             tracing::info!(address = %config.bind, "serving; API docs at /api/docs");
             let state = web::Data::new(AppState::new(config, pool));
-            actix_web::rt::System::new()
-                .block_on(async move { rectify::server(state, listener)?.await })
-                .map_err(|e| e.to_string())
+            actix_web::rt::System::new().block_on(async move { rectify::server(state, listener)?.await }).map_err(|e| e.to_string())
         }
         Command::Demo(DemoCommand::Seed { scale }) => {
             let mut conn = connect(&config)?;
@@ -341,7 +339,15 @@ fn user_command(cmd: UserCommand, config: &Config) -> Result<(), String> {
         UserCommand::Create { username, display_name, org, roles, title, password_stdin } => {
             let organisation_id = org_by_name_or_id(&mut conn, &org)?;
             let (pw, generated) = read_password(password_stdin)?;
-            let input = NewUser { username, display_name, title, organisation_id: Some(organisation_id), department_id: None, roles, password: pw.clone() };
+            let input = NewUser {
+                username,
+                display_name,
+                title,
+                organisation_id: Some(organisation_id),
+                department_id: None,
+                roles,
+                password: pw.clone(),
+            };
             users::precheck_new(&input).map_err(problem)?;
             let user = users::create(&mut conn, &demo::system_caller(organisation_id), input, password::hash(&pw)).map_err(problem)?;
             println!("created user {} ({})", user.id, user.username);

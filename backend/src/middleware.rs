@@ -108,7 +108,14 @@ mod tests {
     async fn a_panicking_handler_answers_a_500_problem() {
         let app = test::init_service(
             App::new()
-                .route("/boom", web::get().to(|| async { panic!("secret detail: /etc/shadow"); #[allow(unreachable_code)] HttpResponse::Ok() }))
+                .route(
+                    "/boom",
+                    web::get().to(|| async {
+                        panic!("secret detail: /etc/shadow");
+                        #[allow(unreachable_code)]
+                        HttpResponse::Ok()
+                    }),
+                )
                 .route("/fine", web::get().to(|| async { HttpResponse::Ok().body("fine") }))
                 .wrap(from_fn(observe)),
         )

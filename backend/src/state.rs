@@ -32,11 +32,7 @@ impl AppState {
         let secret = config.jwt_secret.clone().expect("signing secret loaded before the state is built");
         AppState {
             keys: TokenKeys::new(&secret, &config.jwt_issuer, &config.jwt_audience, config.access_token_ttl),
-            throttle: LoginThrottle::new(
-                config.login_max_failures_per_account,
-                config.login_max_failures_per_address,
-                config.login_window,
-            ),
+            throttle: LoginThrottle::new(config.login_max_failures_per_account, config.login_max_failures_per_address, config.login_window),
             hasher: Hasher::new(config.password_hash_concurrency),
             metrics: Metrics::default(),
             callers: CallerCache::new(Duration::from_millis(config.auth_cache_ttl_ms)),

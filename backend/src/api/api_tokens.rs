@@ -23,7 +23,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
     responses((status = 200, description = "A page of tokens", body = Page<ApiTokenView>), BadRequest, Unauthorized, Forbidden, Invalid)
 )]
 #[get("/api-tokens")]
-async fn list_api_tokens(auth: Authorized<ManageMembers>, state: web::Data<AppState>, q: web::Query<ApiTokenQuery>) -> AppResult<web::Json<Page<ApiTokenView>>> {
+async fn list_api_tokens(
+    auth: Authorized<ManageMembers>,
+    state: web::Data<AppState>,
+    q: web::Query<ApiTokenQuery>,
+) -> AppResult<web::Json<Page<ApiTokenView>>> {
     let caller = auth.caller;
     Ok(web::Json(state.db(move |c| api_tokens::list(c, &caller, &q)).await?))
 }
@@ -36,7 +40,11 @@ async fn list_api_tokens(auth: Authorized<ManageMembers>, state: web::Data<AppSt
     responses((status = 201, description = "Created; `token` is shown once", body = CreatedApiToken), BadRequest, Unauthorized, Forbidden, NotFound, Invalid)
 )]
 #[post("/api-tokens")]
-async fn create_api_token(auth: Authorized<ManageMembers>, state: web::Data<AppState>, body: web::Json<NewApiToken>) -> AppResult<HttpResponse> {
+async fn create_api_token(
+    auth: Authorized<ManageMembers>,
+    state: web::Data<AppState>,
+    body: web::Json<NewApiToken>,
+) -> AppResult<HttpResponse> {
     let caller = auth.caller;
     let created = state.db(move |c| api_tokens::create(c, &caller, body.into_inner())).await?;
     Ok(HttpResponse::build(StatusCode::CREATED).json(created))

@@ -4,7 +4,9 @@ use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{with_etag, BadRequest, Conflict, Forbidden, IfMatch, Invalid, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized};
+use super::{
+    with_etag, BadRequest, Conflict, Forbidden, IfMatch, Invalid, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized,
+};
 use crate::auth::{AnyCaller, Authorized, ManageMembers};
 use crate::domain::departments::{self, DepartmentInput, DepartmentView};
 use crate::error::AppResult;
@@ -22,7 +24,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
     responses((status = 200, description = "Departments, by name", body = Vec<DepartmentView>), Unauthorized, NotFound)
 )]
 #[get("/organisations/{id}/departments")]
-async fn list_departments(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<web::Json<Vec<DepartmentView>>> {
+async fn list_departments(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<Vec<DepartmentView>>> {
     let (caller, id) = (auth.caller, id.into_inner());
     Ok(web::Json(state.db(move |c| departments::list(c, &caller, id)).await?))
 }
@@ -39,7 +45,12 @@ async fn list_departments(auth: Authorized<AnyCaller>, state: web::Data<AppState
     )
 )]
 #[post("/organisations/{id}/departments")]
-async fn create_department(auth: Authorized<ManageMembers>, state: web::Data<AppState>, id: web::Path<i64>, body: web::Json<DepartmentInput>) -> AppResult<HttpResponse> {
+async fn create_department(
+    auth: Authorized<ManageMembers>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<DepartmentInput>,
+) -> AppResult<HttpResponse> {
     let (caller, id) = (auth.caller, id.into_inner());
     let d = state.db(move |c| departments::create(c, &caller, id, body.into_inner())).await?;
     Ok(with_etag(StatusCode::CREATED, d.version, &DepartmentView::from(d)))
@@ -80,7 +91,12 @@ async fn rename_department(
     )
 )]
 #[delete("/departments/{id}")]
-async fn delete_department(auth: Authorized<ManageMembers>, state: web::Data<AppState>, id: web::Path<i64>, version: IfMatch) -> AppResult<HttpResponse> {
+async fn delete_department(
+    auth: Authorized<ManageMembers>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    version: IfMatch,
+) -> AppResult<HttpResponse> {
     let (caller, id) = (auth.caller, id.into_inner());
     let org = state.db(move |c| departments::delete(c, &caller, id, version.0)).await?;
     // Members of the department now have none.

@@ -7,7 +7,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{with_etag, BadRequest, Conflict, Forbidden, IfMatch, Invalid, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized};
+use super::{
+    with_etag, BadRequest, Conflict, Forbidden, IfMatch, Invalid, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized,
+};
 use crate::auth::{AnyCaller, Authorized};
 use crate::domain::ledger::import::{self, ImportReport};
 use crate::domain::ledger::inspections::{self, InspectionPatch, InspectionQuery, InspectionView, NewInspection};
@@ -67,7 +69,11 @@ macro_rules! db {
 #[utoipa::path(tag = "inspections", security(("bearer" = [])), params(InspectionQuery),
     responses((status = 200, description = "A page of inspections", body = Page<InspectionView>), BadRequest, Unauthorized, Invalid))]
 #[get("/inspections")]
-async fn list_inspections(auth: Authorized<AnyCaller>, state: web::Data<AppState>, q: web::Query<InspectionQuery>) -> AppResult<web::Json<Page<InspectionView>>> {
+async fn list_inspections(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    q: web::Query<InspectionQuery>,
+) -> AppResult<web::Json<Page<InspectionView>>> {
     Ok(web::Json(db!(state, auth.caller, |c, who| inspections::list(c, &who, &q))))
 }
 
@@ -75,7 +81,11 @@ async fn list_inspections(auth: Authorized<AnyCaller>, state: web::Data<AppState
 #[utoipa::path(tag = "inspections", security(("bearer" = [])), request_body = NewInspection,
     responses((status = 201, description = "Created", body = InspectionView, headers(("ETag" = String))), BadRequest, Unauthorized, Forbidden, NotFound, Invalid))]
 #[post("/inspections")]
-async fn create_inspection(auth: Authorized<AnyCaller>, state: web::Data<AppState>, body: web::Json<NewInspection>) -> AppResult<HttpResponse> {
+async fn create_inspection(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    body: web::Json<NewInspection>,
+) -> AppResult<HttpResponse> {
     let v = db!(state, auth.caller, |c, who| inspections::create(c, &who, body.into_inner()));
     Ok(with_etag(StatusCode::CREATED, v.version, &v))
 }
@@ -94,7 +104,13 @@ async fn get_inspection(auth: Authorized<AnyCaller>, state: web::Data<AppState>,
 #[utoipa::path(tag = "inspections", security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = String, Header)), request_body = InspectionPatch,
     responses((status = 200, description = "Updated", body = InspectionView, headers(("ETag" = String))), BadRequest, Unauthorized, Forbidden, NotFound, PreconditionFailed, Invalid, PreconditionRequired))]
 #[patch("/inspections/{id}")]
-async fn update_inspection(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, v: IfMatch, body: web::Json<InspectionPatch>) -> AppResult<HttpResponse> {
+async fn update_inspection(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    v: IfMatch,
+    body: web::Json<InspectionPatch>,
+) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let r = db!(state, auth.caller, |c, who| inspections::update(c, &who, id, v.0, body.into_inner()));
     Ok(with_etag(StatusCode::OK, r.version, &r))
@@ -104,7 +120,12 @@ async fn update_inspection(auth: Authorized<AnyCaller>, state: web::Data<AppStat
 #[utoipa::path(tag = "inspections", security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = String, Header)),
     responses((status = 204, description = "Deleted"), Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired))]
 #[delete("/inspections/{id}")]
-async fn delete_inspection(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, v: IfMatch) -> AppResult<HttpResponse> {
+async fn delete_inspection(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    v: IfMatch,
+) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     db!(state, auth.caller, |c, who| inspections::delete(c, &who, id, v.0));
     Ok(HttpResponse::NoContent().finish())
@@ -114,7 +135,11 @@ async fn delete_inspection(auth: Authorized<AnyCaller>, state: web::Data<AppStat
 #[utoipa::path(tag = "categories", security(("bearer" = [])), params(("id" = i64, Path, description = "Inspection id")),
     responses((status = 200, description = "Categories", body = Vec<CategoryView>), Unauthorized, NotFound))]
 #[get("/inspections/{id}/categories")]
-async fn list_categories(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<web::Json<Vec<CategoryView>>> {
+async fn list_categories(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<Vec<CategoryView>>> {
     let id = id.into_inner();
     Ok(web::Json(db!(state, auth.caller, |c, who| structure::list_categories(c, &who, id))))
 }
@@ -123,7 +148,12 @@ async fn list_categories(auth: Authorized<AnyCaller>, state: web::Data<AppState>
 #[utoipa::path(tag = "categories", security(("bearer" = [])), params(("id" = i64, Path, description = "Inspection id")), request_body = CategoryInput,
     responses((status = 201, description = "Created", body = CategoryView, headers(("ETag" = String))), BadRequest, Unauthorized, Forbidden, NotFound, Invalid))]
 #[post("/inspections/{id}/categories")]
-async fn create_category(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, body: web::Json<CategoryInput>) -> AppResult<HttpResponse> {
+async fn create_category(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<CategoryInput>,
+) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let v = db!(state, auth.caller, |c, who| structure::create_category(c, &who, id, body.into_inner()));
     Ok(with_etag(StatusCode::CREATED, v.version, &v))
@@ -133,7 +163,13 @@ async fn create_category(auth: Authorized<AnyCaller>, state: web::Data<AppState>
 #[utoipa::path(tag = "categories", security(("bearer" = [])), params(("id" = i64, Path, description = "Inspection id"), ("If-Match" = String, Header, description = "The inspection's version")), request_body = Order,
     responses((status = 200, description = "Categories in the new order; ETag: the inspection's new version", body = Vec<CategoryView>), BadRequest, Unauthorized, Forbidden, NotFound, PreconditionFailed, Invalid, PreconditionRequired))]
 #[put("/inspections/{id}/categories/order")]
-async fn reorder_categories(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, v: IfMatch, body: web::Json<Order>) -> AppResult<HttpResponse> {
+async fn reorder_categories(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    v: IfMatch,
+    body: web::Json<Order>,
+) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let (version, items) = db!(state, auth.caller, |c, who| structure::reorder_categories(c, &who, id, v.0, body.into_inner().ids));
     Ok(with_etag(StatusCode::OK, version, &items))
@@ -143,7 +179,13 @@ async fn reorder_categories(auth: Authorized<AnyCaller>, state: web::Data<AppSta
 #[utoipa::path(tag = "categories", security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = String, Header)), request_body = CategoryInput,
     responses((status = 200, description = "Renamed", body = CategoryView, headers(("ETag" = String))), BadRequest, Unauthorized, Forbidden, NotFound, PreconditionFailed, Invalid, PreconditionRequired))]
 #[patch("/categories/{id}")]
-async fn rename_category(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, v: IfMatch, body: web::Json<CategoryInput>) -> AppResult<HttpResponse> {
+async fn rename_category(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    v: IfMatch,
+    body: web::Json<CategoryInput>,
+) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let r = db!(state, auth.caller, |c, who| structure::rename_category(c, &who, id, v.0, body.into_inner()));
     Ok(with_etag(StatusCode::OK, r.version, &r))
@@ -153,7 +195,12 @@ async fn rename_category(auth: Authorized<AnyCaller>, state: web::Data<AppState>
 #[utoipa::path(tag = "categories", security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = String, Header)),
     responses((status = 204, description = "Deleted"), Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired))]
 #[delete("/categories/{id}")]
-async fn delete_category(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, v: IfMatch) -> AppResult<HttpResponse> {
+async fn delete_category(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    v: IfMatch,
+) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     db!(state, auth.caller, |c, who| structure::delete_category(c, &who, id, v.0));
     Ok(HttpResponse::NoContent().finish())
@@ -163,7 +210,11 @@ async fn delete_category(auth: Authorized<AnyCaller>, state: web::Data<AppState>
 #[utoipa::path(tag = "problems", security(("bearer" = [])), params(("id" = i64, Path, description = "Inspection id")),
     responses((status = 200, description = "Problems", body = Vec<ProblemView>), Unauthorized, NotFound))]
 #[get("/inspections/{id}/problems")]
-async fn list_problems(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<web::Json<Vec<ProblemView>>> {
+async fn list_problems(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<Vec<ProblemView>>> {
     let id = id.into_inner();
     Ok(web::Json(db!(state, auth.caller, |c, who| structure::list_problems(c, &who, id))))
 }
@@ -172,7 +223,12 @@ async fn list_problems(auth: Authorized<AnyCaller>, state: web::Data<AppState>, 
 #[utoipa::path(tag = "problems", security(("bearer" = [])), params(("id" = i64, Path, description = "Inspection id")), request_body = NewProblem,
     responses((status = 201, description = "Created", body = ProblemView, headers(("ETag" = String))), BadRequest, Unauthorized, Forbidden, NotFound, Invalid))]
 #[post("/inspections/{id}/problems")]
-async fn create_problem(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, body: web::Json<NewProblem>) -> AppResult<HttpResponse> {
+async fn create_problem(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<NewProblem>,
+) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let v = db!(state, auth.caller, |c, who| structure::create_problem(c, &who, id, body.into_inner()));
     Ok(with_etag(StatusCode::CREATED, v.version, &v))
@@ -182,7 +238,13 @@ async fn create_problem(auth: Authorized<AnyCaller>, state: web::Data<AppState>,
 #[utoipa::path(tag = "problems", security(("bearer" = [])), params(("id" = i64, Path, description = "Category id"), ("If-Match" = String, Header, description = "The category's version")), request_body = Order,
     responses((status = 200, description = "The category's problems in the new order; ETag: the category's new version", body = Vec<ProblemView>), BadRequest, Unauthorized, Forbidden, NotFound, PreconditionFailed, Invalid, PreconditionRequired))]
 #[put("/categories/{id}/problems/order")]
-async fn reorder_problems(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, v: IfMatch, body: web::Json<Order>) -> AppResult<HttpResponse> {
+async fn reorder_problems(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    v: IfMatch,
+    body: web::Json<Order>,
+) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let (version, items) = db!(state, auth.caller, |c, who| structure::reorder_problems(c, &who, id, v.0, body.into_inner().ids));
     Ok(with_etag(StatusCode::OK, version, &items))
@@ -202,7 +264,13 @@ async fn get_problem(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id
 #[utoipa::path(tag = "problems", security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = String, Header)), request_body = ProblemPatch,
     responses((status = 200, description = "Updated", body = ProblemView, headers(("ETag" = String))), BadRequest, Unauthorized, Forbidden, NotFound, PreconditionFailed, Invalid, PreconditionRequired))]
 #[patch("/problems/{id}")]
-async fn update_problem(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, v: IfMatch, body: web::Json<ProblemPatch>) -> AppResult<HttpResponse> {
+async fn update_problem(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    v: IfMatch,
+    body: web::Json<ProblemPatch>,
+) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let r = db!(state, auth.caller, |c, who| structure::update_problem(c, &who, id, v.0, body.into_inner()));
     Ok(with_etag(StatusCode::OK, r.version, &r))
@@ -212,7 +280,12 @@ async fn update_problem(auth: Authorized<AnyCaller>, state: web::Data<AppState>,
 #[utoipa::path(tag = "problems", security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = String, Header)),
     responses((status = 204, description = "Deleted"), Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired))]
 #[delete("/problems/{id}")]
-async fn delete_problem(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, v: IfMatch) -> AppResult<HttpResponse> {
+async fn delete_problem(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    v: IfMatch,
+) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     db!(state, auth.caller, |c, who| structure::delete_problem(c, &who, id, v.0));
     Ok(HttpResponse::NoContent().finish())
@@ -222,7 +295,11 @@ async fn delete_problem(auth: Authorized<AnyCaller>, state: web::Data<AppState>,
 #[utoipa::path(tag = "measures", security(("bearer" = [])), params(("id" = i64, Path, description = "Problem id")),
     responses((status = 200, description = "Measures", body = Vec<MeasureView>), Unauthorized, NotFound))]
 #[get("/problems/{id}/measures")]
-async fn list_problem_measures(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<web::Json<Vec<MeasureView>>> {
+async fn list_problem_measures(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<Vec<MeasureView>>> {
     let id = id.into_inner();
     Ok(web::Json(db!(state, auth.caller, |c, who| measures::list_for_problem(c, &who, id))))
 }
@@ -231,7 +308,12 @@ async fn list_problem_measures(auth: Authorized<AnyCaller>, state: web::Data<App
 #[utoipa::path(tag = "measures", security(("bearer" = [])), params(("id" = i64, Path, description = "Problem id")), request_body = NewMeasure,
     responses((status = 201, description = "Created", body = MeasureView, headers(("ETag" = String))), BadRequest, Unauthorized, Forbidden, NotFound, Invalid))]
 #[post("/problems/{id}/measures")]
-async fn create_measure(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, body: web::Json<NewMeasure>) -> AppResult<HttpResponse> {
+async fn create_measure(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<NewMeasure>,
+) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let v = db!(state, auth.caller, |c, who| measures::create(c, &who, id, body.into_inner()));
     Ok(with_etag(StatusCode::CREATED, v.version, &v))
@@ -241,7 +323,13 @@ async fn create_measure(auth: Authorized<AnyCaller>, state: web::Data<AppState>,
 #[utoipa::path(tag = "measures", security(("bearer" = [])), params(("id" = i64, Path, description = "Problem id"), ("If-Match" = String, Header, description = "The problem's version")), request_body = Order,
     responses((status = 200, description = "Measures in the new order; ETag: the problem's new version", body = Vec<MeasureView>), BadRequest, Unauthorized, Forbidden, NotFound, PreconditionFailed, Invalid, PreconditionRequired))]
 #[put("/problems/{id}/measures/order")]
-async fn reorder_measures(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, v: IfMatch, body: web::Json<Order>) -> AppResult<HttpResponse> {
+async fn reorder_measures(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    v: IfMatch,
+    body: web::Json<Order>,
+) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let (version, items) = db!(state, auth.caller, |c, who| measures::reorder(c, &who, id, v.0, body.into_inner().ids));
     Ok(with_etag(StatusCode::OK, version, &items))
@@ -251,7 +339,11 @@ async fn reorder_measures(auth: Authorized<AnyCaller>, state: web::Data<AppState
 #[utoipa::path(tag = "measures", security(("bearer" = [])), params(MeasureQuery),
     responses((status = 200, description = "A page of measures", body = Page<MeasureView>), BadRequest, Unauthorized, Invalid))]
 #[get("/measures")]
-async fn list_measures(auth: Authorized<AnyCaller>, state: web::Data<AppState>, q: web::Query<MeasureQuery>) -> AppResult<web::Json<Page<MeasureView>>> {
+async fn list_measures(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    q: web::Query<MeasureQuery>,
+) -> AppResult<web::Json<Page<MeasureView>>> {
     Ok(web::Json(db!(state, auth.caller, |c, who| query::list(c, &who, &q))))
 }
 
@@ -269,7 +361,13 @@ async fn get_measure(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id
 #[utoipa::path(tag = "measures", security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = String, Header)), request_body = MeasurePatch,
     responses((status = 200, description = "Updated", body = MeasureView, headers(("ETag" = String))), BadRequest, Unauthorized, Forbidden, NotFound, PreconditionFailed, Invalid, PreconditionRequired))]
 #[patch("/measures/{id}")]
-async fn update_measure(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, v: IfMatch, body: web::Json<MeasurePatch>) -> AppResult<HttpResponse> {
+async fn update_measure(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    v: IfMatch,
+    body: web::Json<MeasurePatch>,
+) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let r = db!(state, auth.caller, |c, who| measures::update(c, &who, id, v.0, body.into_inner()));
     Ok(with_etag(StatusCode::OK, r.version, &r))
@@ -279,7 +377,12 @@ async fn update_measure(auth: Authorized<AnyCaller>, state: web::Data<AppState>,
 #[utoipa::path(tag = "measures", security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = String, Header)),
     responses((status = 204, description = "Deleted"), Unauthorized, Forbidden, NotFound, PreconditionFailed, PreconditionRequired))]
 #[delete("/measures/{id}")]
-async fn delete_measure(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, v: IfMatch) -> AppResult<HttpResponse> {
+async fn delete_measure(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    v: IfMatch,
+) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     db!(state, auth.caller, |c, who| measures::delete(c, &who, id, v.0));
     Ok(HttpResponse::NoContent().finish())
@@ -289,7 +392,13 @@ async fn delete_measure(auth: Authorized<AnyCaller>, state: web::Data<AppState>,
 #[utoipa::path(tag = "measures", security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = String, Header)), request_body = ProgressInput,
     responses((status = 200, description = "Recorded", body = MeasureView, headers(("ETag" = String))), BadRequest, Unauthorized, Forbidden, NotFound, PreconditionFailed, Invalid, PreconditionRequired))]
 #[patch("/measures/{id}/progress")]
-async fn report_progress(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, v: IfMatch, body: web::Json<ProgressInput>) -> AppResult<HttpResponse> {
+async fn report_progress(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    v: IfMatch,
+    body: web::Json<ProgressInput>,
+) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let r = db!(state, auth.caller, |c, who| measures::report_progress(c, &who, id, v.0, body.into_inner()));
     Ok(with_etag(StatusCode::OK, r.version, &r))
@@ -299,7 +408,11 @@ async fn report_progress(auth: Authorized<AnyCaller>, state: web::Data<AppState>
 #[utoipa::path(tag = "measures", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, description = "History", body = Vec<ProgressEntry>), Unauthorized, NotFound))]
 #[get("/measures/{id}/progress")]
-async fn progress_history(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<web::Json<Vec<ProgressEntry>>> {
+async fn progress_history(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<Vec<ProgressEntry>>> {
     let id = id.into_inner();
     Ok(web::Json(db!(state, auth.caller, |c, who| measures::progress_history(c, &who, id))))
 }
@@ -309,7 +422,12 @@ async fn progress_history(auth: Authorized<AnyCaller>, state: web::Data<AppState
 #[utoipa::path(tag = "inspections", security(("bearer" = [])), params(("id" = i64, Path), MeasureQuery),
     responses((status = 200, description = "Ledger rows", body = Page<LedgerRow>), BadRequest, Unauthorized, NotFound, Invalid))]
 #[get("/inspections/{id}/ledger")]
-async fn inspection_ledger(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, q: web::Query<MeasureQuery>) -> AppResult<web::Json<Page<LedgerRow>>> {
+async fn inspection_ledger(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    q: web::Query<MeasureQuery>,
+) -> AppResult<web::Json<Page<LedgerRow>>> {
     let id = id.into_inner();
     Ok(web::Json(db!(state, auth.caller, |c, who| query::ledger(c, &who, id, q.into_inner()))))
 }
@@ -319,7 +437,11 @@ async fn inspection_ledger(auth: Authorized<AnyCaller>, state: web::Data<AppStat
 #[utoipa::path(tag = "inspections", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, description = "Statistics", body = InspectionStats), Unauthorized, Forbidden, NotFound))]
 #[get("/inspections/{id}/stats")]
-async fn inspection_stats(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<web::Json<InspectionStats>> {
+async fn inspection_stats(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<InspectionStats>> {
     let id = id.into_inner();
     Ok(web::Json(db!(state, auth.caller, |c, who| query::stats(c, &who, id))))
 }
@@ -342,7 +464,13 @@ pub struct ImportQuery {
               (status = 201, description = "Imported", body = ImportReport),
               BadRequest, Unauthorized, Forbidden, NotFound, Invalid))]
 #[post("/inspections/{id}/import")]
-async fn import_ledger(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>, q: web::Query<ImportQuery>, body: web::Json<serde_json::Value>) -> AppResult<HttpResponse> {
+async fn import_ledger(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    q: web::Query<ImportQuery>,
+    body: web::Json<serde_json::Value>,
+) -> AppResult<HttpResponse> {
     let (id, dry_run) = (id.into_inner(), q.dry_run.unwrap_or(false));
     let report = db!(state, auth.caller, |c, who| import::import(c, &who, id, &body, dry_run, &mut |_, _| {}));
     Ok(HttpResponse::build(if dry_run { StatusCode::OK } else { StatusCode::CREATED }).json(report))

@@ -102,7 +102,11 @@ pub struct NotFound(Problem);
 
 #[derive(IntoResponses)]
 #[allow(dead_code)]
-#[response(status = 409, description = "Conflicts with the current state (e.g. a duplicate name)", content_type = "application/problem+json")]
+#[response(
+    status = 409,
+    description = "Conflicts with the current state (e.g. a duplicate name)",
+    content_type = "application/problem+json"
+)]
 pub struct Conflict(Problem);
 
 #[derive(IntoResponses)]
@@ -117,7 +121,11 @@ pub struct PreconditionRequired(Problem);
 
 #[derive(IntoResponses)]
 #[allow(dead_code)]
-#[response(status = 422, description = "The body is well-formed but invalid; `errors` points at each field", content_type = "application/problem+json")]
+#[response(
+    status = 422,
+    description = "The body is well-formed but invalid; `errors` points at each field",
+    content_type = "application/problem+json"
+)]
 pub struct Invalid(Problem);
 
 #[derive(IntoResponses)]

@@ -4,7 +4,9 @@ use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{with_etag, BadRequest, Conflict, Forbidden, IfMatch, Invalid, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized};
+use super::{
+    with_etag, BadRequest, Conflict, Forbidden, IfMatch, Invalid, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized,
+};
 use crate::auth::{AnyCaller, Authorized, ManageOrganisations};
 use crate::domain::organisations::{self, NewOrganisation, OrganisationPatch, OrganisationQuery, OrganisationView};
 use crate::domain::Page;
@@ -24,7 +26,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
     responses((status = 200, description = "A page of organisations", body = Page<OrganisationView>), BadRequest, Unauthorized, Invalid)
 )]
 #[get("/organisations")]
-async fn list_organisations(auth: Authorized<AnyCaller>, state: web::Data<AppState>, q: web::Query<OrganisationQuery>) -> AppResult<web::Json<Page<OrganisationView>>> {
+async fn list_organisations(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    q: web::Query<OrganisationQuery>,
+) -> AppResult<web::Json<Page<OrganisationView>>> {
     let caller = auth.caller;
     Ok(web::Json(state.db(move |c| organisations::list(c, &caller, &q)).await?))
 }
@@ -40,7 +46,11 @@ async fn list_organisations(auth: Authorized<AnyCaller>, state: web::Data<AppSta
     )
 )]
 #[post("/organisations")]
-async fn create_organisation(_auth: Authorized<ManageOrganisations>, state: web::Data<AppState>, body: web::Json<NewOrganisation>) -> AppResult<HttpResponse> {
+async fn create_organisation(
+    _auth: Authorized<ManageOrganisations>,
+    state: web::Data<AppState>,
+    body: web::Json<NewOrganisation>,
+) -> AppResult<HttpResponse> {
     let org = state.db(move |c| organisations::create(c, body.into_inner())).await?;
     Ok(with_etag(StatusCode::CREATED, org.version, &OrganisationView::from(org)))
 }

@@ -6,7 +6,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{with_etag, BadRequest, Conflict, Forbidden, IfMatch, Invalid, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized};
+use super::{
+    with_etag, BadRequest, Conflict, Forbidden, IfMatch, Invalid, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized,
+};
 use crate::auth::{password, AnyCaller, Authorized, ManageMembers};
 use crate::domain::users::{self, NewUser, UserPatch, UserQuery, UserView};
 use crate::domain::Page;
@@ -25,7 +27,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
     responses((status = 200, description = "A page of users", body = Page<UserView>), BadRequest, Unauthorized, Invalid)
 )]
 #[get("/users")]
-async fn list_users(auth: Authorized<AnyCaller>, state: web::Data<AppState>, q: web::Query<UserQuery>) -> AppResult<web::Json<Page<UserView>>> {
+async fn list_users(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    q: web::Query<UserQuery>,
+) -> AppResult<web::Json<Page<UserView>>> {
     let caller = auth.caller;
     Ok(web::Json(state.db(move |c| users::list(c, &caller, &q)).await?))
 }
@@ -122,7 +128,10 @@ async fn reset_user_password(
     let check_caller = caller.clone();
     let target = state.db(move |c| users::get(c, &check_caller, id)).await?;
     if !caller.manages_members_of(target.organisation_id) {
-        return Err(AppError::forbidden("not_your_organisation", "only this organisation's coordinator or an admin may change its members"));
+        return Err(AppError::forbidden(
+            "not_your_organisation",
+            "only this organisation's coordinator or an admin may change its members",
+        ));
     }
     let new_password = body.into_inner().new_password;
     password::check_policy(&new_password, &target.username, "/new_password").map_err(|e| AppError::validation(vec![e]))?;

@@ -73,7 +73,11 @@ mod tests {
         let t0 = Instant::now();
         c.put("a".into(), user(1), t0);
         c.put("b".into(), user(2), t0);
-        c.put("t".into(), Caller { principal: Principal::ApiToken { id: 9, write: false }, organisation_id: 1, roles: vec![], me: None }, t0);
+        c.put(
+            "t".into(),
+            Caller { principal: Principal::ApiToken { id: 9, write: false }, organisation_id: 1, roles: vec![], me: None },
+            t0,
+        );
         assert!(c.get("a", t0 + Duration::from_secs(1)).is_some());
         assert!(c.get("a", t0 + Duration::from_secs(3)).is_none(), "expired");
         c.forget_user(2);

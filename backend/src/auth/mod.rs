@@ -40,15 +40,8 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
-        Role::Admin,
-        Role::Coordinator,
-        Role::Staff,
-        Role::ResponsibleLeader,
-        Role::Leader,
-        Role::Discipline,
-        Role::BureauSupervisor,
-    ];
+    pub const ALL: [Role; 7] =
+        [Role::Admin, Role::Coordinator, Role::Staff, Role::ResponsibleLeader, Role::Leader, Role::Discipline, Role::BureauSupervisor];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -147,7 +140,11 @@ impl Policy for SignedIn {
 pub struct ManageOrganisations;
 impl Policy for ManageOrganisations {
     fn check(c: &Caller) -> Result<(), AppError> {
-        if c.is_admin() { Ok(()) } else { Err(refuse("the admin role")) }
+        if c.is_admin() {
+            Ok(())
+        } else {
+            Err(refuse("the admin role"))
+        }
     }
 }
 
@@ -155,7 +152,11 @@ impl Policy for ManageOrganisations {
 pub struct ManageMembers;
 impl Policy for ManageMembers {
     fn check(c: &Caller) -> Result<(), AppError> {
-        if c.is_admin() || c.has(Role::Coordinator) { Ok(()) } else { Err(refuse("the admin or coordinator role")) }
+        if c.is_admin() || c.has(Role::Coordinator) {
+            Ok(())
+        } else {
+            Err(refuse("the admin or coordinator role"))
+        }
     }
 }
 
@@ -194,9 +195,7 @@ fn bearer_token(req: &HttpRequest) -> Result<String, AppError> {
     let value = req.headers().get(header::AUTHORIZATION).ok_or_else(missing)?;
     let value = value.to_str().map_err(|_| missing())?;
     match value.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
-            Ok(token.trim().to_string())
-        }
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => Ok(token.trim().to_string()),
         _ => Err(missing()),
     }
 }

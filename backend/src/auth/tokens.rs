@@ -119,7 +119,8 @@ mod tests {
     #[test]
     fn tokens_missing_or_wrong_claims_are_refused() {
         let now = Utc::now().timestamp();
-        let good = serde_json::json!({"iss":"rectify","aud":"rectify-api","sub":"1","exp":now+600,"iat":now,"jti":"x","typ":"access","epo":0});
+        let good =
+            serde_json::json!({"iss":"rectify","aud":"rectify-api","sub":"1","exp":now+600,"iat":now,"jti":"x","typ":"access","epo":0});
         assert!(keys().verify_access(&sign(good.clone(), Algorithm::HS256, &[7u8; 32])).is_ok());
         for (field, value) in [
             ("iss", serde_json::json!("someone-else")),
@@ -146,7 +147,8 @@ mod tests {
         let header = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
         let now = Utc::now().timestamp();
         let body = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(
-            serde_json::json!({"iss":"rectify","aud":"rectify-api","sub":"1","exp":now+600,"typ":"access","epo":0,"iat":now,"jti":"x"}).to_string(),
+            serde_json::json!({"iss":"rectify","aud":"rectify-api","sub":"1","exp":now+600,"typ":"access","epo":0,"iat":now,"jti":"x"})
+                .to_string(),
         );
         assert!(keys().verify_access(&format!("{header}.{body}.")).is_err());
     }

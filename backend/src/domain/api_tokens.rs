@@ -92,7 +92,11 @@ pub struct ApiTokenQuery {
 
 /// Organisations whose tokens the caller manages: all for an admin, its own for a coordinator.
 fn managed_scope(caller: &Caller) -> OrgScope {
-    if caller.is_admin() { OrgScope::All } else { OrgScope::Only(vec![caller.organisation_id]) }
+    if caller.is_admin() {
+        OrgScope::All
+    } else {
+        OrgScope::Only(vec![caller.organisation_id])
+    }
 }
 
 pub fn list(conn: &mut DbConn, caller: &Caller, q: &ApiTokenQuery) -> AppResult<Page<ApiTokenView>> {
@@ -124,7 +128,10 @@ pub fn create(conn: &mut DbConn, caller: &Caller, input: NewApiToken) -> AppResu
         }
         organisations::table.find(org).select(organisations::id).first::<i64>(conn)?;
         if !caller.manages_members_of(org) {
-            return Err(AppError::forbidden("not_your_organisation", "only this organisation's coordinator or an admin may create its tokens"));
+            return Err(AppError::forbidden(
+                "not_your_organisation",
+                "only this organisation's coordinator or an admin may create its tokens",
+            ));
         }
         let mut errors = Vec::new();
         let name = required_text(&mut errors, "/name", &input.name, 100);

@@ -36,7 +36,11 @@ pub fn page_bounds(limit: Option<i64>, offset: Option<i64>) -> AppResult<(i64, i
     if offset < 0 {
         errors.push(FieldError::new("/offset", "out_of_range", "offset must not be negative"));
     }
-    if errors.is_empty() { Ok((limit, offset)) } else { Err(AppError::validation(errors)) }
+    if errors.is_empty() {
+        Ok((limit, offset))
+    } else {
+        Err(AppError::validation(errors))
+    }
 }
 
 /// One page of a list.
@@ -73,5 +77,9 @@ pub fn optional_text(errors: &mut Vec<FieldError>, pointer: &str, value: &str, m
 }
 
 pub fn check(errors: Vec<FieldError>) -> AppResult<()> {
-    if errors.is_empty() { Ok(()) } else { Err(AppError::validation(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::validation(errors))
+    }
 }

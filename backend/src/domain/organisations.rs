@@ -30,7 +30,11 @@ impl OrgKind {
         }
     }
     fn parse(s: &str) -> OrgKind {
-        if s == "bureau" { OrgKind::Bureau } else { OrgKind::School }
+        if s == "bureau" {
+            OrgKind::Bureau
+        } else {
+            OrgKind::School
+        }
     }
 }
 
@@ -59,10 +63,7 @@ pub fn readable(conn: &mut DbConn, caller: &Caller) -> AppResult<OrgScope> {
     let mut ids = vec![caller.organisation_id];
     if caller.has(Role::BureauSupervisor) {
         ids.extend(
-            organisations::table
-                .filter(organisations::parent_id.eq(caller.organisation_id))
-                .select(organisations::id)
-                .load::<i64>(conn)?,
+            organisations::table.filter(organisations::parent_id.eq(caller.organisation_id)).select(organisations::id).load::<i64>(conn)?,
         );
     }
     Ok(OrgScope::Only(ids))
@@ -126,12 +127,7 @@ pub fn list(conn: &mut DbConn, caller: &Caller, q: &OrganisationQuery) -> AppRes
         query
     };
     let total = filtered().count().get_result(conn)?;
-    let items = filtered()
-        .order(organisations::id)
-        .limit(limit)
-        .offset(offset)
-        .select(Organisation::as_select())
-        .load(conn)?;
+    let items = filtered().order(organisations::id).limit(limit).offset(offset).select(Organisation::as_select()).load(conn)?;
     Ok(Page { items: items.into_iter().map(Into::into).collect(), total, limit, offset })
 }
 
@@ -175,12 +171,9 @@ fn valid_timezone(tz: &str) -> bool {
 
 fn check_parent(conn: &mut DbConn, kind: OrgKind, parent_id: Option<i64>, errors: &mut Vec<FieldError>) -> AppResult<()> {
     match (kind, parent_id) {
-        (OrgKind::School, None) => {
-            errors.push(FieldError::new("/parent_id", "required", "a school needs its supervising bureau"))
-        }
+        (OrgKind::School, None) => errors.push(FieldError::new("/parent_id", "required", "a school needs its supervising bureau")),
         (_, Some(p)) => {
-            let parent_kind: Option<String> =
-                organisations::table.find(p).select(organisations::kind).first(conn).optional()?;
+            let parent_kind: Option<String> = organisations::table.find(p).select(organisations::kind).first(conn).optional()?;
             if parent_kind.as_deref() != Some("bureau") {
                 errors.push(FieldError::new("/parent_id", "invalid_parent", "the parent must be an existing bureau"));
             }

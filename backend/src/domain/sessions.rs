@@ -131,8 +131,7 @@ pub fn rotate(conn: &mut DbConn, token: &str, ttl: i64) -> AppResult<Rotation> {
             revoke_family_of(conn, &rt.family)?;
             return Ok(Rotation::Reused);
         }
-        let user: Option<(bool, i64)> =
-            users::table.find(rt.user_id).select((users::active, users::token_epoch)).first(conn).optional()?;
+        let user: Option<(bool, i64)> = users::table.find(rt.user_id).select((users::active, users::token_epoch)).first(conn).optional()?;
         let Some((true, epoch)) = user else {
             revoke_family_of(conn, &rt.family)?;
             return Ok(Rotation::Invalid);
@@ -184,11 +183,8 @@ pub fn resolve_user(conn: &mut DbConn, user_id: i64, epoch: i64) -> AppResult<Op
 /// The caller behind an API token, if it is live. Records its use (at most once a minute,
 /// so that busy integrations don't turn every read into a write).
 pub fn resolve_api_token(conn: &mut DbConn, token: &str) -> AppResult<Option<Caller>> {
-    let Some(t) = api_tokens::table
-        .filter(api_tokens::token_hash.eq(token_hash(token)))
-        .select(ApiToken::as_select())
-        .first(conn)
-        .optional()?
+    let Some(t) =
+        api_tokens::table.filter(api_tokens::token_hash.eq(token_hash(token))).select(ApiToken::as_select()).first(conn).optional()?
     else {
         return Ok(None);
     };

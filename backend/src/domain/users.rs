@@ -62,10 +62,8 @@ pub fn view(u: User, mut roles: Vec<Role>) -> UserView {
 }
 
 pub fn roles_of(conn: &mut DbConn, ids: &[i64]) -> AppResult<HashMap<i64, Vec<Role>>> {
-    let rows: Vec<(i64, String)> = user_roles::table
-        .filter(user_roles::user_id.eq_any(ids))
-        .select((user_roles::user_id, user_roles::role))
-        .load(conn)?;
+    let rows: Vec<(i64, String)> =
+        user_roles::table.filter(user_roles::user_id.eq_any(ids)).select((user_roles::user_id, user_roles::role)).load(conn)?;
     let mut map: HashMap<i64, Vec<Role>> = HashMap::new();
     for (id, role) in rows {
         if let Some(r) = Role::parse(&role) {
@@ -115,9 +113,8 @@ pub fn list(conn: &mut DbConn, caller: &Caller, q: &UserQuery) -> AppResult<Page
             query = query.filter(users::active.eq(active));
         }
         if let Some(role) = q.role {
-            query = query.filter(
-                users::id.eq_any(user_roles::table.filter(user_roles::role.eq(role.as_str())).select(user_roles::user_id)),
-            );
+            query =
+                query.filter(users::id.eq_any(user_roles::table.filter(user_roles::role.eq(role.as_str())).select(user_roles::user_id)));
         }
         if let Some(p) = &pattern {
             query = query.filter(users::username.like(p.clone()).escape('\\').or(users::display_name.like(p.clone()).escape('\\')));
@@ -128,7 +125,13 @@ pub fn list(conn: &mut DbConn, caller: &Caller, q: &UserQuery) -> AppResult<Page
     let rows: Vec<User> = filtered().order(users::id).limit(limit).offset(offset).select(User::as_select()).load(conn)?;
     let ids: Vec<i64> = rows.iter().map(|u| u.id).collect();
     let mut roles = roles_of(conn, &ids)?;
-    let items = rows.into_iter().map(|u| { let r = roles.remove(&u.id).unwrap_or_default(); view(u, r) }).collect();
+    let items = rows
+        .into_iter()
+        .map(|u| {
+            let r = roles.remove(&u.id).unwrap_or_default();
+            view(u, r)
+        })
+        .collect();
     Ok(Page { items, total, limit, offset })
 }
 
@@ -226,9 +229,7 @@ fn set_roles(conn: &mut DbConn, user_id: i64, roles: &[Role]) -> AppResult<()> {
     unique.sort();
     unique.dedup();
     for r in unique {
-        diesel::insert_into(user_roles::table)
-            .values((user_roles::user_id.eq(user_id), user_roles::role.eq(r.as_str())))
-            .execute(conn)?;
+        diesel::insert_into(user_roles::table).values((user_roles::user_id.eq(user_id), user_roles::role.eq(r.as_str()))).execute(conn)?;
     }
     Ok(())
 }
@@ -298,7 +299,10 @@ fn managed(conn: &mut DbConn, caller: &Caller, id: i64) -> AppResult<(User, Vec<
         return Err(AppError::not_found());
     }
     if !caller.manages_members_of(u.organisation_id) {
-        return Err(AppError::forbidden("not_your_organisation", "only this organisation's coordinator or an admin may change its members"));
+        return Err(AppError::forbidden(
+            "not_your_organisation",
+            "only this organisation's coordinator or an admin may change its members",
+        ));
     }
     let roles = roles_of(conn, &[id])?.remove(&id).unwrap_or_default();
     if !caller.is_admin() && roles.iter().any(|r| !r.grantable_by_coordinator()) {

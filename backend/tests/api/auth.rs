@@ -86,9 +86,8 @@ on_both_databases!(changing_the_password_ends_other_sessions, |app: &TestApp| {
     let old = app.login_pair("qinlm", PASSWORD);
     let old_access = old.json["access_token"].as_str().unwrap().to_string();
     let old_refresh = old.json["refresh_token"].as_str().unwrap().to_string();
-    let change = |current: &str, new: &str| {
-        app.post("/api/v1/me/password", &old_access, json!({"current_password": current, "new_password": new}))
-    };
+    let change =
+        |current: &str, new: &str| app.post("/api/v1/me/password", &old_access, json!({"current_password": current, "new_password": new}));
     let r = change("wrong", "tea garden in spring");
     r.problem(422, "validation_failed");
     assert_eq!(r.json["errors"][0]["pointer"], "/current_password");

@@ -36,13 +36,18 @@ fn first_admin_from_the_command_line_signs_in_through_the_api() {
     assert!(!ok && out.contains("parent"), "a school needs a bureau: {out}");
     let (ok, out) = rectify(&url, &["org", "create", "--name", "某县第二中学", "--kind", "school", "--parent", "某县教育局"], None);
     assert!(ok, "{out}");
-    let args = ["user", "create", "--org", "某县教育局", "--username", "root", "--display-name", "管理员", "--role", "admin", "--password-stdin"];
+    let args =
+        ["user", "create", "--org", "某县教育局", "--username", "root", "--display-name", "管理员", "--role", "admin", "--password-stdin"];
     let (ok, out) = rectify(&url, &args, Some("password\n"));
     assert!(!ok && out.contains("password_too_common"), "{out}");
     let (ok, out) = rectify(&url, &args, Some("a long admin passphrase\n"));
     assert!(ok, "{out}");
     // Without --password-stdin a password is generated and shown once.
-    let (ok, out) = rectify(&url, &["user", "create", "--org", "某县第二中学", "--username", "clerk", "--display-name", "办事员", "--role", "staff"], None);
+    let (ok, out) = rectify(
+        &url,
+        &["user", "create", "--org", "某县第二中学", "--username", "clerk", "--display-name", "办事员", "--role", "staff"],
+        None,
+    );
     assert!(ok, "{out}");
     let generated = out.lines().find_map(|l| l.strip_prefix("password: ")).unwrap().to_string();
     let (ok, out) = rectify(&url, &["user", "list"], None);
@@ -68,7 +73,11 @@ fn the_command_line_imports_the_reference_ledger_all_or_nothing() {
     let (ok, out) = rectify(&url, &["import", file, "--org", rectify::demo::SCHOOL, "--dry-run"], None);
     assert!(ok && out.contains("\"measures\": 105"), "{out}");
     let bad = std::env::temp_dir().join(format!("rectify-bad-{}.json", std::process::id()));
-    std::fs::write(&bad, r#"{"categories": [{"title": "x", "problems": [{"title": "p", "measures": [{"text": "t", "assignees": ["无此人"]}]}]}]}"#).unwrap();
+    std::fs::write(
+        &bad,
+        r#"{"categories": [{"title": "x", "problems": [{"title": "p", "measures": [{"text": "t", "assignees": ["无此人"]}]}]}]}"#,
+    )
+    .unwrap();
     let (ok, out) = rectify(&url, &["import", bad.to_str().unwrap(), "--org", rectify::demo::SCHOOL], None);
     assert!(!ok && out.contains("/categories/0/problems/0/measures/0/assignees/0 unknown_user"), "{out}");
     let (ok, out) = rectify(&url, &["import", file, "--org", rectify::demo::SCHOOL], None);

@@ -263,7 +263,14 @@ impl From<Result<ureq::Response, ureq::Error>> for Resp {
         };
         let status = resp.status();
         let content_type = resp.header("content-type").unwrap_or("").to_string();
-        let headers = resp.headers_names().into_iter().map(|n| { let v = resp.header(&n).unwrap_or("").to_string(); (n, v) }).collect();
+        let headers = resp
+            .headers_names()
+            .into_iter()
+            .map(|n| {
+                let v = resp.header(&n).unwrap_or("").to_string();
+                (n, v)
+            })
+            .collect();
         let body = resp.into_string().unwrap_or_default();
         let json = serde_json::from_str(&body).unwrap_or(Value::Null);
         Resp { status, content_type, headers, body, json }

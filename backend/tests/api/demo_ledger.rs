@@ -58,15 +58,22 @@ fn check_demo(app: &TestApp) {
     let rows = page.json["items"].as_array().unwrap();
     assert_eq!(rows.len(), 105);
     let doc = reference();
-    let texts: Vec<&str> = doc["categories"].as_array().unwrap().iter()
-        .flat_map(|c| c["problems"].as_array().unwrap()).flat_map(|p| p["measures"].as_array().unwrap())
-        .map(|m| m["text"].as_str().unwrap()).collect();
+    let texts: Vec<&str> = doc["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["problems"].as_array().unwrap())
+        .flat_map(|p| p["measures"].as_array().unwrap())
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
     let got: Vec<&str> = rows.iter().map(|r| r["measure"]["content"].as_str().unwrap()).collect();
     assert_eq!(got, texts);
     assert_eq!(rows[0]["category_label"], "（一）");
     assert_eq!(rows[0]["measure"]["label"], "①");
     assert_eq!(rows[0]["measure"]["title"], "强化思想武装");
-    assert!(rows.iter().all(|r| r["responsible_leader_name"].is_string() && r["lead_department_name"].is_string() && !r["assignee_names"].as_array().unwrap().is_empty()));
+    assert!(rows.iter().all(|r| r["responsible_leader_name"].is_string()
+        && r["lead_department_name"].is_string()
+        && !r["assignee_names"].as_array().unwrap().is_empty()));
     // Every role has something: staff their measures, the bureau the school's ledger.
     assert!(app.get("/api/v1/measures", &app.login("jiangf")).json["total"].as_i64().unwrap() >= 30);
     assert_eq!(app.get("/api/v1/measures?limit=1", &app.login("majp")).json["total"], 105);
@@ -75,12 +82,16 @@ fn check_demo(app: &TestApp) {
 
 on_both_databases!(importing_a_ledger_document, |app: &TestApp| {
     let zgb = app.login("zgb");
-    let insp = app.post("/api/v1/inspections", &zgb, json!({"title": "巡察整改", "inspector": "县委第三巡察组"})).json["id"].as_i64().unwrap();
+    let insp =
+        app.post("/api/v1/inspections", &zgb, json!({"title": "巡察整改", "inspector": "县委第三巡察组"})).json["id"].as_i64().unwrap();
     let path = format!("/api/v1/inspections/{insp}/import");
     // A dry run previews and writes nothing.
     let r = app.post(&format!("{path}?dry_run=true"), &zgb, reference());
     let j = r.ok(200);
-    assert_eq!((j["valid"].as_bool(), j["categories"].as_i64(), j["problems"].as_i64(), j["measures"].as_i64()), (Some(true), Some(3), Some(30), Some(105)));
+    assert_eq!(
+        (j["valid"].as_bool(), j["categories"].as_i64(), j["problems"].as_i64(), j["measures"].as_i64()),
+        (Some(true), Some(3), Some(30), Some(105))
+    );
     assert_eq!(j["preview"][2]["label"], "（三）");
     assert_eq!(j["preview"][2]["problems"][0]["label"], "21.");
     assert_eq!(app.get(&format!("/api/v1/measures?inspection_id={insp}"), &zgb).json["total"], 0);
@@ -91,12 +102,16 @@ on_both_databases!(importing_a_ledger_document, |app: &TestApp| {
     bad["categories"][1]["problems"][0]["lead_department"] = json!("后勤处");
     bad["categories"][2]["problems"][0]["measures"][1]["deadline"] = json!("2021-02-30");
     let r = app.post(&format!("{path}?dry_run=true"), &zgb, bad.clone());
-    let errors: Vec<(&str, &str)> = r.json["errors"].as_array().unwrap().iter().map(|e| (e["pointer"].as_str().unwrap(), e["code"].as_str().unwrap())).collect();
-    assert_eq!(errors, [
-        ("/categories/0/problems/1/measures/0/assignees/1", "unknown_user"),
-        ("/categories/1/problems/0/lead_department", "unknown_department"),
-        ("/categories/2/problems/0/measures/1/deadline", "invalid_date"),
-    ]);
+    let errors: Vec<(&str, &str)> =
+        r.json["errors"].as_array().unwrap().iter().map(|e| (e["pointer"].as_str().unwrap(), e["code"].as_str().unwrap())).collect();
+    assert_eq!(
+        errors,
+        [
+            ("/categories/0/problems/1/measures/0/assignees/1", "unknown_user"),
+            ("/categories/1/problems/0/lead_department", "unknown_department"),
+            ("/categories/2/problems/0/measures/1/deadline", "invalid_date"),
+        ]
+    );
     assert_eq!(r.json["valid"], false);
     let r = app.post(&path, &zgb, bad);
     assert_eq!(r.problem(422, "validation_failed").json["errors"].as_array().unwrap().len(), 3);

@@ -44,7 +44,9 @@ pub fn build(app: &TestApp) -> Built {
     );
     let inspection = id(insp.ok(201));
     let c1 = id(app.post(&format!("/api/v1/inspections/{inspection}/categories"), &zgb, json!({"title": "履行职责使命方面"})).ok(201));
-    let c2 = id(app.post(&format!("/api/v1/inspections/{inspection}/categories"), &zgb, json!({"title": "履行全面从严治党两个责任方面"})).ok(201));
+    let c2 = id(app
+        .post(&format!("/api/v1/inspections/{inspection}/categories"), &zgb, json!({"title": "履行全面从严治党两个责任方面"}))
+        .ok(201));
     let p = |cat: i64, title: &str| {
         id(app
             .post(&format!("/api/v1/inspections/{inspection}/problems"), &zgb, json!({"category_id": cat, "title": title, "feedback": "巡察反馈意见原文", "responsible_leader_id": user("qinss"), "lead_department_id": dep("党政办公室")}))
@@ -54,11 +56,17 @@ pub fn build(app: &TestApp) -> Built {
     let p2 = p(c2, "压力传导层层递减问题");
     let p3 = p(c1, "党委发挥领导作用不充分问题"); // goes between p1 and p2
     let m = |problem: i64, body: Value| id(app.post(&format!("/api/v1/problems/{problem}/measures"), &zgb, body).ok(201));
-    let m1 = m(p1, json!({"title": "强化思想武装", "content": "将“党政联席会”调整为“党委（扩大）会”", "kind": "immediate",
+    let m1 = m(
+        p1,
+        json!({"title": "强化思想武装", "content": "将“党政联席会”调整为“党委（扩大）会”", "kind": "immediate",
         "responsible_leader_id": user("qinss"), "lead_department_id": dep("党政办公室"), "supporting_department_ids": [dep("教务处")],
-        "assignee_ids": [user("jiangf")], "deadline": "2021-09-30"}));
-    let m2 = m(p1, json!({"title": "强化理论武装", "content": "汇编《职业教育文件汇编》", "kind": "time_bound",
-        "responsible_leader_id": user("xuzg"), "lead_department_id": dep("教务处"), "assignee_ids": [user("qinlm")], "deadline": "2099-01-01"}));
+        "assignee_ids": [user("jiangf")], "deadline": "2021-09-30"}),
+    );
+    let m2 = m(
+        p1,
+        json!({"title": "强化理论武装", "content": "汇编《职业教育文件汇编》", "kind": "time_bound",
+        "responsible_leader_id": user("xuzg"), "lead_department_id": dep("教务处"), "assignee_ids": [user("qinlm")], "deadline": "2099-01-01"}),
+    );
     let m3 = m(p2, json!({"title": "压实班子成员责任", "kind": "long_term", "responsible_leader_id": user("qinss")}));
     Built { inspection, cats: vec![c1, c2], problems: vec![p1, p3, p2], measures: vec![m1, m2, m3] }
 }
@@ -101,19 +109,34 @@ on_both_databases!(coordinator_builds_a_numbered_ledger, |app: &TestApp| {
     assert_eq!(order, [b.measures[2], b.measures[0], b.measures[1]]);
     app.call("PUT", &order_path, Some(&zgb), Some(json!({"ids": [b.cats[1]]})), &[("If-Match", "\"2\"")]).problem(422, "validation_failed");
     // Reordering measures.
-    let r = app.call("PUT", &format!("/api/v1/problems/{}/measures/order", b.problems[0]), Some(&zgb), Some(json!({"ids": [b.measures[1], b.measures[0]]})), &[("If-Match", "\"1\"")]);
+    let r = app.call(
+        "PUT",
+        &format!("/api/v1/problems/{}/measures/order", b.problems[0]),
+        Some(&zgb),
+        Some(json!({"ids": [b.measures[1], b.measures[0]]})),
+        &[("If-Match", "\"1\"")],
+    );
     assert_eq!(r.ok(200)[0]["label"], "①");
     assert_eq!(r.json[0]["id"], b.measures[1]);
     // Reordering the problems of a category.
-    let r = app.call("PUT", &format!("/api/v1/categories/{}/problems/order", b.cats[0]), Some(&zgb), Some(json!({"ids": [b.problems[1], b.problems[0]]})), &[("If-Match", "\"1\"")]);
+    let r = app.call(
+        "PUT",
+        &format!("/api/v1/categories/{}/problems/order", b.cats[0]),
+        Some(&zgb),
+        Some(json!({"ids": [b.problems[1], b.problems[0]]})),
+        &[("If-Match", "\"1\"")],
+    );
     let got: Vec<(i64, &str)> = r.ok(200).as_array().unwrap().iter().map(|p| (id(p), p["label"].as_str().unwrap())).collect();
     assert_eq!(got, [(b.problems[1], "2."), (b.problems[0], "3.")]);
 
     // Deleting is refused while something hangs off it.
     // (Each reorder above moved its parent's version on to 2.)
-    app.call("DELETE", &format!("/api/v1/inspections/{}", b.inspection), Some(&zgb), None, &[("If-Match", "\"2\"")]).problem(409, "inspection_not_empty");
-    app.call("DELETE", &format!("/api/v1/categories/{}", b.cats[0]), Some(&zgb), None, &[("If-Match", "\"2\"")]).problem(409, "category_not_empty");
-    app.call("DELETE", &format!("/api/v1/problems/{}", b.problems[0]), Some(&zgb), None, &[("If-Match", "\"2\"")]).problem(409, "problem_not_empty");
+    app.call("DELETE", &format!("/api/v1/inspections/{}", b.inspection), Some(&zgb), None, &[("If-Match", "\"2\"")])
+        .problem(409, "inspection_not_empty");
+    app.call("DELETE", &format!("/api/v1/categories/{}", b.cats[0]), Some(&zgb), None, &[("If-Match", "\"2\"")])
+        .problem(409, "category_not_empty");
+    app.call("DELETE", &format!("/api/v1/problems/{}", b.problems[0]), Some(&zgb), None, &[("If-Match", "\"2\"")])
+        .problem(409, "problem_not_empty");
     // An empty problem goes, and the rest close ranks.
     let r = app.call("DELETE", &format!("/api/v1/problems/{}", b.problems[1]), Some(&zgb), None, &[("If-Match", "\"1\"")]);
     assert_eq!(r.status, 204);
@@ -126,16 +149,26 @@ on_both_databases!(ledger_input_is_validated, |app: &TestApp| {
     let b = build(app);
     let zgb = app.login("zgb");
     let other_user = app.user_id(&app.login("yz.zgb"), "yz.zgb");
-    let r = app.post(&format!("/api/v1/problems/{}/measures", b.problems[0]), &zgb,
-        json!({"title": "", "kind": "time_bound", "assignee_ids": [other_user], "lead_department_id": 999999}));
+    let r = app.post(
+        &format!("/api/v1/problems/{}/measures", b.problems[0]),
+        &zgb,
+        json!({"title": "", "kind": "time_bound", "assignee_ids": [other_user], "lead_department_id": 999999}),
+    );
     r.problem(422, "validation_failed");
     let pointers: Vec<&str> = r.json["errors"].as_array().unwrap().iter().map(|e| e["pointer"].as_str().unwrap()).collect();
     assert_eq!(pointers, ["/title", "/assignee_ids/0", "/lead_department_id"]);
-    app.post(&format!("/api/v1/problems/{}/measures", b.problems[0]), &zgb, json!({"title": "x", "kind": "someday"})).problem(422, "invalid_body");
-    let r = app.post("/api/v1/inspections", &zgb, json!({"title": "x", "inspector": "y", "onsite_start": "2021-04-14", "onsite_end": "2021-03-15"}));
+    app.post(&format!("/api/v1/problems/{}/measures", b.problems[0]), &zgb, json!({"title": "x", "kind": "someday"}))
+        .problem(422, "invalid_body");
+    let r = app.post(
+        "/api/v1/inspections",
+        &zgb,
+        json!({"title": "x", "inspector": "y", "onsite_start": "2021-04-14", "onsite_end": "2021-03-15"}),
+    );
     assert_eq!(r.problem(422, "validation_failed").json["errors"][0]["pointer"], "/onsite_end");
-    app.post("/api/v1/inspections", &zgb, json!({"title": "x", "inspector": "y", "feedback_date": "2021-02-30"})).problem(422, "invalid_body");
-    app.post(&format!("/api/v1/inspections/{}/problems", b.inspection), &zgb, json!({"category_id": 999999, "title": "x"})).problem(422, "validation_failed");
+    app.post("/api/v1/inspections", &zgb, json!({"title": "x", "inspector": "y", "feedback_date": "2021-02-30"}))
+        .problem(422, "invalid_body");
+    app.post(&format!("/api/v1/inspections/{}/problems", b.inspection), &zgb, json!({"category_id": 999999, "title": "x"}))
+        .problem(422, "validation_failed");
     // Nothing half-written.
     assert_eq!(app.get(&format!("/api/v1/problems/{}/measures", b.problems[0]), &zgb).json.as_array().unwrap().len(), 2);
     assert_eq!(app.get("/api/v1/inspections", &zgb).json["total"], 1);
@@ -169,12 +202,15 @@ on_both_databases!(staff_see_and_report_only_their_measures, |app: &TestApp| {
     app.patch(&path, &jiangf, "\"2\"", json!({"progress": "  "})).problem(422, "validation_failed");
     app.patch(&path, &app.login("qinss"), "\"2\"", json!({"progress": "已召开3次党委（扩大）会"})).ok(200);
     let hist = app.get(&path, &jiangf);
-    let h: Vec<(&str, &str)> = hist.json.as_array().unwrap().iter().map(|e| (e["author_name"].as_str().unwrap(), e["progress"].as_str().unwrap())).collect();
+    let h: Vec<(&str, &str)> =
+        hist.json.as_array().unwrap().iter().map(|e| (e["author_name"].as_str().unwrap(), e["progress"].as_str().unwrap())).collect();
     assert_eq!(h, [("覃守生", "已召开3次党委（扩大）会"), ("蒋芳", "9月起，“党政联席会”调整为“党委（扩大）会”")]);
     // Not on a measure of someone else, and no structural edits.
-    app.patch(&format!("/api/v1/measures/{}/progress", b.measures[1]), &jiangf, "\"1\"", json!({"progress": "x"})).problem(404, "not_found");
+    app.patch(&format!("/api/v1/measures/{}/progress", b.measures[1]), &jiangf, "\"1\"", json!({"progress": "x"}))
+        .problem(404, "not_found");
     app.patch(&format!("/api/v1/measures/{}", b.measures[0]), &jiangf, "\"3\"", json!({"title": "x"})).problem(403, "ledger_read_only");
-    app.post(&format!("/api/v1/problems/{}/measures", b.problems[0]), &jiangf, json!({"title": "x", "kind": "immediate"})).problem(403, "ledger_read_only");
+    app.post(&format!("/api/v1/problems/{}/measures", b.problems[0]), &jiangf, json!({"title": "x", "kind": "immediate"}))
+        .problem(403, "ledger_read_only");
 });
 
 on_both_databases!(leaders_read_and_responsible_leaders_edit_what_they_lead, |app: &TestApp| {
@@ -185,14 +221,21 @@ on_both_databases!(leaders_read_and_responsible_leaders_edit_what_they_lead, |ap
         app.get(&format!("/api/v1/inspections/{}/stats", b.inspection), &t).ok(200);
         app.patch(&format!("/api/v1/measures/{}", b.measures[0]), &t, "\"1\"", json!({"title": "x"})).problem(403, "ledger_read_only");
         app.post(&format!("/api/v1/inspections/{}/categories", b.inspection), &t, json!({"title": "x"})).problem(403, "ledger_read_only");
-        app.patch(&format!("/api/v1/measures/{}/progress", b.measures[0]), &t, "\"1\"", json!({"progress": "x"})).problem(403, "not_assigned");
+        app.patch(&format!("/api/v1/measures/{}/progress", b.measures[0]), &t, "\"1\"", json!({"progress": "x"}))
+            .problem(403, "not_assigned");
     }
     let qinss = app.login("qinss");
-    let r = app.patch(&format!("/api/v1/measures/{}", b.measures[0]), &qinss, "\"1\"", json!({"deadline": "2021-10-15", "assignee_ids": [app.user_id(&qinss, "jiangf"), app.user_id(&qinss, "zengxy")]}));
+    let r = app.patch(
+        &format!("/api/v1/measures/{}", b.measures[0]),
+        &qinss,
+        "\"1\"",
+        json!({"deadline": "2021-10-15", "assignee_ids": [app.user_id(&qinss, "jiangf"), app.user_id(&qinss, "zengxy")]}),
+    );
     assert_eq!(r.ok(200)["deadline"], "2021-10-15");
     assert_eq!(r.json["assignee_ids"].as_array().unwrap().len(), 2);
     app.patch(&format!("/api/v1/measures/{}", b.measures[1]), &qinss, "\"1\"", json!({"title": "x"})).problem(403, "ledger_read_only");
-    app.patch(&format!("/api/v1/measures/{}", b.measures[0]), &qinss, "\"2\"", json!({"responsible_leader_id": null})).problem(403, "ledger_read_only");
+    app.patch(&format!("/api/v1/measures/{}", b.measures[0]), &qinss, "\"2\"", json!({"responsible_leader_id": null}))
+        .problem(403, "ledger_read_only");
     // The newly assigned staff member sees it at once.
     assert_eq!(app.get("/api/v1/measures", &app.login("zengxy")).json["total"], 1);
 });
@@ -215,17 +258,23 @@ on_both_databases!(other_schools_and_tokens, |app: &TestApp| {
     }
     app.patch(&format!("/api/v1/measures/{}", b.measures[0]), &other, "\"1\"", json!({"title": "x"})).problem(404, "not_found");
     app.post(&format!("/api/v1/inspections/{}/categories", b.inspection), &other, json!({"title": "x"})).problem(404, "not_found");
-    app.post("/api/v1/inspections", &other, json!({"organisation_id": app.org_id(SCHOOL), "title": "x", "inspector": "y"})).problem(404, "not_found");
+    app.post("/api/v1/inspections", &other, json!({"organisation_id": app.org_id(SCHOOL), "title": "x", "inspector": "y"}))
+        .problem(404, "not_found");
 
     let zgb = app.login("zgb");
-    let token = |scopes: Value| app.post("/api/v1/api-tokens", &zgb, json!({"name": "t", "scopes": scopes})).json["token"].as_str().unwrap().to_string();
+    let token = |scopes: Value| {
+        app.post("/api/v1/api-tokens", &zgb, json!({"name": "t", "scopes": scopes})).json["token"].as_str().unwrap().to_string()
+    };
     let read = token(json!(["read"]));
     let write = token(json!(["read", "write"]));
     assert_eq!(app.get("/api/v1/measures", &read).json["total"], 3);
     app.post(&format!("/api/v1/inspections/{}/categories", b.inspection), &read, json!({"title": "x"})).problem(403, "ledger_read_only");
     app.post(&format!("/api/v1/inspections/{}/categories", b.inspection), &write, json!({"title": "履行党的建设责任方面"})).ok(201);
     // Tokens of the other school see nothing here.
-    let theirs = app.post("/api/v1/api-tokens", &other, json!({"name": "t", "scopes": ["read", "write"]})).json["token"].as_str().unwrap().to_string();
+    let theirs = app.post("/api/v1/api-tokens", &other, json!({"name": "t", "scopes": ["read", "write"]})).json["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     app.get(&format!("/api/v1/measures/{}", b.measures[0]), &theirs).problem(404, "not_found");
 });
 
@@ -233,7 +282,9 @@ on_both_databases!(measure_queries_ledger_rows_and_stats, |app: &TestApp| {
     let b = build(app);
     let zgb = app.login("zgb");
     let total = |q: &str| app.get(&format!("/api/v1/measures?{q}"), &zgb).json["total"].as_i64().unwrap();
-    let ids = |q: &str| -> Vec<i64> { app.get(&format!("/api/v1/measures?{q}"), &zgb).json["items"].as_array().unwrap().iter().map(id).collect() };
+    let ids = |q: &str| -> Vec<i64> {
+        app.get(&format!("/api/v1/measures?{q}"), &zgb).json["items"].as_array().unwrap().iter().map(id).collect()
+    };
     let qinss = app.user_id(&zgb, "qinss");
     let qinlm = app.user_id(&zgb, "qinlm");
     assert_eq!(total(""), 3);
@@ -259,7 +310,15 @@ on_both_databases!(measure_queries_ledger_rows_and_stats, |app: &TestApp| {
     assert_eq!(ledger.json["total"], 3);
     let flat: Vec<String> = rows
         .iter()
-        .map(|r| format!("{}{} {}{}", r["category_label"].as_str().unwrap(), r["problem_label"].as_str().unwrap(), r["measure"]["label"].as_str().unwrap(), r["measure"]["title"].as_str().unwrap()))
+        .map(|r| {
+            format!(
+                "{}{} {}{}",
+                r["category_label"].as_str().unwrap(),
+                r["problem_label"].as_str().unwrap(),
+                r["measure"]["label"].as_str().unwrap(),
+                r["measure"]["title"].as_str().unwrap()
+            )
+        })
         .collect();
     assert_eq!(flat, ["（一）1. ①强化思想武装", "（一）1. ②强化理论武装", "（二）3. ①压实班子成员责任"]);
     assert_eq!(rows[0]["responsible_leader_name"], "覃守生");
@@ -276,9 +335,19 @@ on_both_databases!(measure_queries_ledger_rows_and_stats, |app: &TestApp| {
     assert_eq!(s["overall"]["total"], 3);
     assert_eq!(s["overall"]["overdue"], 1);
     assert_eq!(s["overall"]["by_status"]["not_started"], 3);
-    let cats: Vec<(String, i64)> = s["by_category"].as_array().unwrap().iter().map(|g| (g["label"].as_str().unwrap().to_string(), g["total"].as_i64().unwrap())).collect();
+    let cats: Vec<(String, i64)> = s["by_category"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["label"].as_str().unwrap().to_string(), g["total"].as_i64().unwrap()))
+        .collect();
     assert_eq!(cats, [("（一）履行职责使命方面".to_string(), 2), ("（二）履行全面从严治党两个责任方面".to_string(), 1)]);
-    let leaders: Vec<(String, i64)> = s["by_responsible_leader"].as_array().unwrap().iter().map(|g| (g["label"].as_str().unwrap().to_string(), g["total"].as_i64().unwrap())).collect();
+    let leaders: Vec<(String, i64)> = s["by_responsible_leader"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["label"].as_str().unwrap().to_string(), g["total"].as_i64().unwrap()))
+        .collect();
     assert_eq!(leaders, [("覃守生".to_string(), 2), ("许志刚".to_string(), 1)]);
     assert_eq!(s["by_lead_department"].as_array().unwrap().iter().find(|g| g["id"].is_null()).unwrap()["total"], 1);
 });

@@ -26,7 +26,11 @@ on_both_databases!(changes_are_refused_to_other_roles_and_other_schools, |app: &
         ("POST", format!("/api/v1/organisations/{school}/departments"), Some(json!({"name": "x"}))),
         ("PATCH", format!("/api/v1/departments/{dep}"), Some(json!({"name": "x"}))),
         ("DELETE", format!("/api/v1/departments/{dep}"), None),
-        ("POST", "/api/v1/users".to_string(), Some(json!({"username": "xx", "display_name": "x", "roles": ["staff"], "password": "a fine password"}))),
+        (
+            "POST",
+            "/api/v1/users".to_string(),
+            Some(json!({"username": "xx", "display_name": "x", "roles": ["staff"], "password": "a fine password"})),
+        ),
         ("PATCH", format!("/api/v1/users/{user}"), Some(json!({"title": "x"}))),
         ("POST", format!("/api/v1/users/{user}/password"), Some(json!({"new_password": "another fine password"}))),
         ("POST", "/api/v1/api-tokens".to_string(), Some(json!({"name": "x", "scopes": ["read"]}))),

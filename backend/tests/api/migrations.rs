@@ -21,10 +21,14 @@ fn columns(db: &TestDb) -> BTreeMap<String, Vec<String>> {
     let mut conn = rectify::db::Manager::new(&db.url).connect().unwrap();
     rectify::db::migrate(&mut conn).unwrap();
     let sql = match db.backend {
-        Backend::Sqlite => "SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m, pragma_table_info(m.name) p \
-                            WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '__diesel%'",
-        Backend::Postgres => "SELECT table_name::text AS table_name, column_name::text AS column_name FROM information_schema.columns \
-                              WHERE table_schema = 'public' AND table_name NOT LIKE '__diesel%'",
+        Backend::Sqlite => {
+            "SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m, pragma_table_info(m.name) p \
+                            WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '__diesel%'"
+        }
+        Backend::Postgres => {
+            "SELECT table_name::text AS table_name, column_name::text AS column_name FROM information_schema.columns \
+                              WHERE table_schema = 'public' AND table_name NOT LIKE '__diesel%'"
+        }
     };
     let rows: Vec<Col> = diesel::sql_query(sql).load(&mut conn).unwrap();
     let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -39,7 +43,8 @@ fn columns(db: &TestDb) -> BTreeMap<String, Vec<String>> {
 fn sqlite_and_postgres_migrations_define_the_same_columns() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations");
     let names = |d: &str| {
-        let mut v: Vec<String> = std::fs::read_dir(format!("{root}/{d}")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        let mut v: Vec<String> =
+            std::fs::read_dir(format!("{root}/{d}")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
         v.sort();
         v
     };

@@ -45,7 +45,11 @@ on_both_databases!(new_users_are_validated, |app: &TestApp| {
     r.problem(422, "validation_failed");
     let codes: Vec<&str> = r.json["errors"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
     assert_eq!(codes, ["invalid_username", "password_too_common"]);
-    let r = app.post("/api/v1/users", &zgb, json!({"username": "zhangls", "display_name": "", "roles": [], "password": "a fine password", "department_id": 999999}));
+    let r = app.post(
+        "/api/v1/users",
+        &zgb,
+        json!({"username": "zhangls", "display_name": "", "roles": [], "password": "a fine password", "department_id": 999999}),
+    );
     let codes: Vec<&str> = r.json["errors"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
     assert_eq!(codes, ["required", "required", "invalid_department"]);
     let mut body = new_staff("zhangls");
@@ -136,8 +140,14 @@ on_both_databases!(admins_and_coordinators_reset_passwords, |app: &TestApp| {
     let sa = created.ok(201)["id"].as_i64().unwrap();
     let zgb = app.login("zgb");
     app.patch(&format!("/api/v1/users/{sa}"), &zgb, "\"1\"", json!({"title": "x"})).problem(403, "protected_user");
-    app.call("POST", &format!("/api/v1/users/{sa}/password"), Some(&zgb), Some(json!({"new_password": "another long phrase"})), &[("If-Match", "\"1\"")])
-        .problem(403, "protected_user");
+    app.call(
+        "POST",
+        &format!("/api/v1/users/{sa}/password"),
+        Some(&zgb),
+        Some(json!({"new_password": "another long phrase"})),
+        &[("If-Match", "\"1\"")],
+    )
+    .problem(403, "protected_user");
 
     let id = app.user_id(&zgb, "qinlm");
     let victim = app.login("qinlm");

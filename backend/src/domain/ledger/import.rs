@@ -78,7 +78,11 @@ pub fn derive_title(text: &str) -> String {
         }
     }
     let short: String = text.chars().take(24).collect();
-    if short.chars().count() < text.chars().count() { format!("{short}…") } else { short }
+    if short.chars().count() < text.chars().count() {
+        format!("{short}…")
+    } else {
+        short
+    }
 }
 
 struct Checker<'a> {
@@ -193,7 +197,9 @@ impl Checker<'_> {
         };
         let deadline = match &m["deadline"] {
             Value::Null => None,
-            Value::String(s) => s.parse::<NaiveDate>().map_err(|_| self.err(&format!("{p}/deadline"), "invalid_date", "a date YYYY-MM-DD")).ok(),
+            Value::String(s) => {
+                s.parse::<NaiveDate>().map_err(|_| self.err(&format!("{p}/deadline"), "invalid_date", "a date YYYY-MM-DD")).ok()
+            }
             _ => {
                 self.err(&format!("{p}/deadline"), "invalid_date", "a date YYYY-MM-DD");
                 None
@@ -244,7 +250,11 @@ pub fn plan(doc: &Value, dir: &Directory, first_problem: usize) -> Result<Vec<Ca
         }
         out.push(CategoryPlan { title, problems: problems_ });
     }
-    if c.errors.is_empty() { Ok(out) } else { Err(c.errors) }
+    if c.errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(c.errors)
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -302,7 +312,12 @@ fn preview(plan: &[CategoryPlan], first_category: i32, first_problem: i32) -> Ve
                             .measures
                             .iter()
                             .enumerate()
-                            .map(|(mi, m)| PreviewMeasure { label: measure_label(mi as i32 + 1), title: m.title.clone(), kind: m.kind, deadline: m.deadline })
+                            .map(|(mi, m)| PreviewMeasure {
+                                label: measure_label(mi as i32 + 1),
+                                title: m.title.clone(),
+                                kind: m.kind,
+                                deadline: m.deadline,
+                            })
                             .collect(),
                     }
                 })
@@ -313,7 +328,14 @@ fn preview(plan: &[CategoryPlan], first_category: i32, first_problem: i32) -> Ve
 
 /// Checks and (unless `dry_run`) imports a document into an inspection, after what it holds.
 /// A real import is all or nothing: any error and nothing is written.
-pub fn import(conn: &mut DbConn, caller: &Caller, inspection_id: i64, doc: &Value, dry_run: bool, progress: &mut dyn FnMut(usize, usize)) -> AppResult<ImportReport> {
+pub fn import(
+    conn: &mut DbConn,
+    caller: &Caller,
+    inspection_id: i64,
+    doc: &Value,
+    dry_run: bool,
+    progress: &mut dyn FnMut(usize, usize),
+) -> AppResult<ImportReport> {
     write_tx(conn, |conn| {
         let inspection = editable(conn, caller, inspection_id)?;
         let dir = Directory::load(conn, inspection.organisation_id)?;
@@ -346,7 +368,13 @@ pub fn import(conn: &mut DbConn, caller: &Caller, inspection_id: i64, doc: &Valu
 
 /// Writes a checked plan after the inspection's existing categories and problems. Must run
 /// inside a transaction.
-pub fn apply(conn: &mut DbConn, organisation_id: i64, inspection_id: i64, plan: &[CategoryPlan], progress: &mut dyn FnMut(usize, usize)) -> AppResult<()> {
+pub fn apply(
+    conn: &mut DbConn,
+    organisation_id: i64,
+    inspection_id: i64,
+    plan: &[CategoryPlan],
+    progress: &mut dyn FnMut(usize, usize),
+) -> AppResult<()> {
     let total: usize = plan.iter().flat_map(|c| &c.problems).map(|p| p.measures.len()).sum();
     let mut done = 0;
     for c in plan {
@@ -388,7 +416,10 @@ mod tests {
     #[test]
     fn titles_come_from_the_first_sentence() {
         assert_eq!(derive_title("强化思想武装。9 月份开始，正式将……"), "强化思想武装");
-        assert_eq!(derive_title("全面梳理、完善学校制度，形成制度管人、流程管事机制，《制度汇编》完成更新。"), "全面梳理、完善学校制度，形成制度管人、流程管事机…");
+        assert_eq!(
+            derive_title("全面梳理、完善学校制度，形成制度管人、流程管事机制，《制度汇编》完成更新。"),
+            "全面梳理、完善学校制度，形成制度管人、流程管事机…"
+        );
         assert_eq!(derive_title("及时补缴"), "及时补缴");
     }
 

@@ -197,7 +197,13 @@ pub fn get(conn: &mut DbConn, caller: &Caller, id: i64) -> AppResult<InspectionV
     view(conn, i)
 }
 
-fn check_dates(errors: &mut Vec<FieldError>, start: Option<NaiveDate>, end: Option<NaiveDate>, feedback: Option<NaiveDate>, deadline: Option<NaiveDate>) {
+fn check_dates(
+    errors: &mut Vec<FieldError>,
+    start: Option<NaiveDate>,
+    end: Option<NaiveDate>,
+    feedback: Option<NaiveDate>,
+    deadline: Option<NaiveDate>,
+) {
     if let (Some(s), Some(e)) = (start, end) {
         if e < s {
             errors.push(FieldError::new("/onsite_end", "before_start", "the on-site period ends before it starts"));

@@ -137,7 +137,15 @@ pub struct ProgressEntry {
     pub created_at: DateTime<Utc>,
 }
 
-fn validate_refs(conn: &mut DbConn, org: i64, leader: Option<i64>, lead: Option<i64>, supporting: &[i64], assignees: &[i64], errors: &mut Vec<FieldError>) -> AppResult<()> {
+fn validate_refs(
+    conn: &mut DbConn,
+    org: i64,
+    leader: Option<i64>,
+    lead: Option<i64>,
+    supporting: &[i64],
+    assignees: &[i64],
+    errors: &mut Vec<FieldError>,
+) -> AppResult<()> {
     let mut deps: Vec<(String, i64)> = lead.map(|d| ("/lead_department_id".to_string(), d)).into_iter().collect();
     deps.extend(supporting.iter().enumerate().map(|(n, d)| (format!("/supporting_department_ids/{n}"), *d)));
     let people: Vec<(String, i64)> = assignees.iter().enumerate().map(|(n, u)| (format!("/assignee_ids/{n}"), *u)).collect();
@@ -175,7 +183,9 @@ pub fn list_for_problem(conn: &mut DbConn, caller: &Caller, problem_id: i64) -> 
     let s = scope(conn, caller)?;
     let mut q = measures::table.filter(measures::problem_id.eq(p.id)).into_boxed();
     if let Some(user) = s.assigned_to {
-        q = q.filter(measures::id.eq_any(measure_assignees::table.filter(measure_assignees::user_id.eq(user)).select(measure_assignees::measure_id)));
+        q = q.filter(
+            measures::id.eq_any(measure_assignees::table.filter(measure_assignees::user_id.eq(user)).select(measure_assignees::measure_id)),
+        );
     }
     let rows = q.order(measures::ordinal).select(Measure::as_select()).load(conn)?;
     views(conn, rows)
@@ -190,9 +200,18 @@ pub fn create(conn: &mut DbConn, caller: &Caller, problem_id: i64, input: NewMea
         let mut errors = Vec::new();
         let title = required_text(&mut errors, "/title", &input.title, 200);
         let content = optional_text(&mut errors, "/content", &input.content, 10_000);
-        validate_refs(conn, i.organisation_id, input.responsible_leader_id, input.lead_department_id, &input.supporting_department_ids, &input.assignee_ids, &mut errors)?;
+        validate_refs(
+            conn,
+            i.organisation_id,
+            input.responsible_leader_id,
+            input.lead_department_id,
+            &input.supporting_department_ids,
+            &input.assignee_ids,
+            &mut errors,
+        )?;
         check(errors)?;
-        let last: Option<i32> = measures::table.filter(measures::problem_id.eq(p.id)).select(diesel::dsl::max(measures::ordinal)).first(conn)?;
+        let last: Option<i32> =
+            measures::table.filter(measures::problem_id.eq(p.id)).select(diesel::dsl::max(measures::ordinal)).first(conn)?;
         let m = insert(conn, (i.organisation_id, i.id, p.id, p.ordinal), last.unwrap_or(0) + 1, &NewMeasure { title, content, ..input })?;
         view(conn, m)
     })
@@ -308,13 +327,20 @@ pub fn delete(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
         }
         diesel::delete(measure_progress::table.filter(measure_progress::measure_id.eq(id))).execute(conn)?;
         diesel::delete(measures::table.find(id)).execute(conn)?;
-        let rest: Vec<i64> = measures::table.filter(measures::problem_id.eq(m.problem_id)).order(measures::ordinal).select(measures::id).load(conn)?;
+        let rest: Vec<i64> =
+            measures::table.filter(measures::problem_id.eq(m.problem_id)).order(measures::ordinal).select(measures::id).load(conn)?;
         renumber!(conn, measures, &rest)
     })
 }
 
 /// Puts the measures of a problem in the given order; `expected_version` is the problem's.
-pub fn reorder(conn: &mut DbConn, caller: &Caller, problem_id: i64, expected_version: i64, ids: Vec<i64>) -> AppResult<(i64, Vec<MeasureView>)> {
+pub fn reorder(
+    conn: &mut DbConn,
+    caller: &Caller,
+    problem_id: i64,
+    expected_version: i64,
+    ids: Vec<i64>,
+) -> AppResult<(i64, Vec<MeasureView>)> {
     let version = write_tx(conn, |conn| {
         let (p, i) = visible_problem(conn, caller, problem_id)?;
         if !edits_ledger(caller, i.organisation_id) {
@@ -342,7 +368,10 @@ pub fn report_progress(conn: &mut DbConn, caller: &Caller, id: i64, expected_ver
             None => false,
         };
         if !assigned && !leads(caller, &m) && !edits_ledger(caller, m.organisation_id) {
-            return Err(AppError::forbidden("not_assigned", "only the measure's assignees, its responsible leader and the coordinator report progress"));
+            return Err(AppError::forbidden(
+                "not_assigned",
+                "only the measure's assignees, its responsible leader and the coordinator report progress",
+            ));
         }
         if m.version != expected_version {
             return Err(AppError::version_mismatch());
@@ -353,7 +382,12 @@ pub fn report_progress(conn: &mut DbConn, caller: &Caller, id: i64, expected_ver
         let status = if m.status == MeasureStatus::NotStarted.as_str() { MeasureStatus::InProgress.as_str() } else { m.status.as_str() };
         let t = now();
         let changed = diesel::update(measures::table.find(id).filter(measures::version.eq(expected_version)))
-            .set((measures::progress.eq(&progress), measures::status.eq(status), measures::version.eq(expected_version + 1), measures::updated_at.eq(t)))
+            .set((
+                measures::progress.eq(&progress),
+                measures::status.eq(status),
+                measures::version.eq(expected_version + 1),
+                measures::updated_at.eq(t),
+            ))
             .execute(conn)?;
         if changed == 0 {
             return Err(AppError::version_mismatch());
@@ -377,7 +411,13 @@ pub fn progress_history(conn: &mut DbConn, caller: &Caller, id: i64) -> AppResul
         .left_join(users::table.on(measure_progress::author_id.eq(users::id.nullable())))
         .filter(measure_progress::measure_id.eq(id))
         .order(measure_progress::id.desc())
-        .select((measure_progress::id, measure_progress::author_id, users::display_name.nullable(), measure_progress::progress, measure_progress::created_at))
+        .select((
+            measure_progress::id,
+            measure_progress::author_id,
+            users::display_name.nullable(),
+            measure_progress::progress,
+            measure_progress::created_at,
+        ))
         .load(conn)?;
     Ok(rows
         .into_iter()

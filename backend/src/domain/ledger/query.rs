@@ -70,7 +70,9 @@ fn filtered<'a>(s: &'a LedgerScope, q: &'a MeasureQuery, today: NaiveDate) -> me
         query = query.filter(measures::organisation_id.eq_any(ids.clone()));
     }
     if let Some(user) = s.assigned_to {
-        query = query.filter(measures::id.eq_any(measure_assignees::table.filter(measure_assignees::user_id.eq(user)).select(measure_assignees::measure_id)));
+        query = query.filter(
+            measures::id.eq_any(measure_assignees::table.filter(measure_assignees::user_id.eq(user)).select(measure_assignees::measure_id)),
+        );
     }
     if let Some(v) = q.inspection_id {
         query = query.filter(measures::inspection_id.eq(v));
@@ -94,7 +96,9 @@ fn filtered<'a>(s: &'a LedgerScope, q: &'a MeasureQuery, today: NaiveDate) -> me
         query = query.filter(measures::lead_department_id.eq(v));
     }
     if let Some(v) = q.assignee_id {
-        query = query.filter(measures::id.eq_any(measure_assignees::table.filter(measure_assignees::user_id.eq(v)).select(measure_assignees::measure_id)));
+        query = query.filter(
+            measures::id.eq_any(measure_assignees::table.filter(measure_assignees::user_id.eq(v)).select(measure_assignees::measure_id)),
+        );
     }
     match q.overdue {
         Some(true) => query = query.filter(measures::deadline.lt(today)).filter(measures::status.ne_all(DONE)),
@@ -109,7 +113,11 @@ fn filtered<'a>(s: &'a LedgerScope, q: &'a MeasureQuery, today: NaiveDate) -> me
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let p = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
         query = query.filter(
-            measures::title.like(p.clone()).escape('\\').or(measures::content.like(p.clone()).escape('\\')).or(measures::progress.like(p).escape('\\')),
+            measures::title
+                .like(p.clone())
+                .escape('\\')
+                .or(measures::content.like(p.clone()).escape('\\'))
+                .or(measures::progress.like(p).escape('\\')),
         );
     }
     query
@@ -222,7 +230,12 @@ pub fn ledger(conn: &mut DbConn, caller: &Caller, inspection_id: i64, q: Measure
 }
 
 fn user_names(conn: &mut DbConn, ids: Vec<i64>) -> AppResult<BTreeMap<i64, String>> {
-    Ok(users::table.filter(users::id.eq_any(ids)).select((users::id, users::display_name)).load::<(i64, String)>(conn)?.into_iter().collect())
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::display_name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect())
 }
 
 fn department_names(conn: &mut DbConn, organisation_id: i64) -> AppResult<BTreeMap<i64, String>> {
@@ -317,12 +330,7 @@ pub fn aggregate(rows: &[StatRow], today: NaiveDate) -> (Counts, Vec<GroupCounts
     for r in rows {
         add(&mut overall, r, today);
     }
-    (
-        overall,
-        group(|r| (Some(r.category.0), r.category.1.clone())),
-        group(|r| r.department.clone()),
-        group(|r| r.leader.clone()),
-    )
+    (overall, group(|r| (Some(r.category.0), r.category.1.clone())), group(|r| r.department.clone()), group(|r| r.leader.clone()))
 }
 
 pub fn stats(conn: &mut DbConn, caller: &Caller, inspection_id: i64) -> AppResult<InspectionStats> {

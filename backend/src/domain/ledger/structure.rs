@@ -94,7 +94,8 @@ pub(super) fn insert_category(conn: &mut DbConn, inspection_id: i64, title: &str
 
 /// Adds a problem after the inspection's last one; callers renumber when it belongs earlier.
 pub(super) fn insert_problem(conn: &mut DbConn, inspection_id: i64, p: &NewProblem) -> AppResult<i64> {
-    let last: Option<i32> = problems::table.filter(problems::inspection_id.eq(inspection_id)).select(diesel::dsl::max(problems::ordinal)).first(conn)?;
+    let last: Option<i32> =
+        problems::table.filter(problems::inspection_id.eq(inspection_id)).select(diesel::dsl::max(problems::ordinal)).first(conn)?;
     let t = now();
     Ok(diesel::insert_into(problems::table)
         .values((
@@ -122,7 +123,13 @@ fn editable_category(conn: &mut DbConn, caller: &Caller, id: i64, expected_versi
     Ok(c)
 }
 
-pub fn rename_category(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64, input: CategoryInput) -> AppResult<CategoryView> {
+pub fn rename_category(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: i64,
+    expected_version: i64,
+    input: CategoryInput,
+) -> AppResult<CategoryView> {
     write_tx(conn, |conn| {
         editable_category(conn, caller, id, expected_version)?;
         let mut errors = Vec::new();
@@ -158,7 +165,13 @@ pub fn delete_category(conn: &mut DbConn, caller: &Caller, id: i64, expected_ver
 
 /// Puts the categories of an inspection in the given order; the list must hold each exactly once.
 /// The order is part of the inspection: `expected_version` is the inspection's, and it moves on.
-pub fn reorder_categories(conn: &mut DbConn, caller: &Caller, inspection_id: i64, expected_version: i64, ids: Vec<i64>) -> AppResult<(i64, Vec<CategoryView>)> {
+pub fn reorder_categories(
+    conn: &mut DbConn,
+    caller: &Caller,
+    inspection_id: i64,
+    expected_version: i64,
+    ids: Vec<i64>,
+) -> AppResult<(i64, Vec<CategoryView>)> {
     let version = write_tx(conn, |conn| {
         let i = editable(conn, caller, inspection_id)?;
         let version = bump(conn, ParentKind::Inspection, i.id, i.version, expected_version)?;
@@ -224,7 +237,8 @@ pub(super) fn renumber_problems(conn: &mut DbConn, inspection_id: i64) -> AppRes
 
 /// Copies each problem's ordinal onto its measures (they sort by it without a join).
 fn sync_problem_ordinals(conn: &mut DbConn, inspection_id: i64) -> AppResult<()> {
-    let rows: Vec<(i64, i32)> = problems::table.filter(problems::inspection_id.eq(inspection_id)).select((problems::id, problems::ordinal)).load(conn)?;
+    let rows: Vec<(i64, i32)> =
+        problems::table.filter(problems::inspection_id.eq(inspection_id)).select((problems::id, problems::ordinal)).load(conn)?;
     for (id, ordinal) in rows {
         diesel::update(measures::table.filter(measures::problem_id.eq(id)).filter(measures::problem_ordinal.ne(ordinal)))
             .set(measures::problem_ordinal.eq(ordinal))
@@ -232,7 +246,6 @@ fn sync_problem_ordinals(conn: &mut DbConn, inspection_id: i64) -> AppResult<()>
     }
     Ok(())
 }
-
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProblemView {
@@ -264,7 +277,8 @@ fn problem_view(conn: &mut DbConn, p: Problem) -> AppResult<ProblemView> {
 /// Views of problems, with the status derived from their measures in one query.
 fn problem_views(conn: &mut DbConn, rows: Vec<Problem>) -> AppResult<Vec<ProblemView>> {
     let ids: Vec<i64> = rows.iter().map(|p| p.id).collect();
-    let statuses: Vec<(i64, String)> = measures::table.filter(measures::problem_id.eq_any(&ids)).select((measures::problem_id, measures::status)).load(conn)?;
+    let statuses: Vec<(i64, String)> =
+        measures::table.filter(measures::problem_id.eq_any(&ids)).select((measures::problem_id, measures::status)).load(conn)?;
     Ok(rows
         .into_iter()
         .map(|p| {
@@ -362,11 +376,9 @@ pub fn list_problems(conn: &mut DbConn, caller: &Caller, inspection_id: i64) -> 
     let (_, s) = visible(conn, caller, inspection_id)?;
     let mut q = problems::table.filter(problems::inspection_id.eq(inspection_id)).into_boxed();
     if let Some(user) = s.assigned_to {
-        q = q.filter(
-            problems::id.eq_any(
-                measures::table.inner_join(measure_assignees::table).filter(measure_assignees::user_id.eq(user)).select(measures::problem_id),
-            ),
-        );
+        q = q.filter(problems::id.eq_any(
+            measures::table.inner_join(measure_assignees::table).filter(measure_assignees::user_id.eq(user)).select(measures::problem_id),
+        ));
     }
     let rows: Vec<Problem> = q.order(problems::ordinal).select(Problem::as_select()).load(conn)?;
     problem_views(conn, rows)
@@ -469,7 +481,13 @@ pub fn delete_problem(conn: &mut DbConn, caller: &Caller, id: i64, expected_vers
 }
 
 /// Puts the problems of one category in the given order; `expected_version` is the category's.
-pub fn reorder_problems(conn: &mut DbConn, caller: &Caller, category_id: i64, expected_version: i64, ids: Vec<i64>) -> AppResult<(i64, Vec<ProblemView>)> {
+pub fn reorder_problems(
+    conn: &mut DbConn,
+    caller: &Caller,
+    category_id: i64,
+    expected_version: i64,
+    ids: Vec<i64>,
+) -> AppResult<(i64, Vec<ProblemView>)> {
     let (inspection_id, version) = write_tx(conn, |conn| {
         let c: Category = categories::table.find(category_id).select(Category::as_select()).first(conn)?;
         editable(conn, caller, c.inspection_id)?;
