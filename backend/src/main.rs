@@ -284,7 +284,19 @@ fn import_command(config: &Config, file: &std::path::Path, org: &str, inspection
     db::migrate(&mut conn)?;
     let organisation_id = org_by_name_or_id(&mut conn, org)?;
     let caller = demo::system_caller(organisation_id);
-    let result = db::write_tx(&mut conn, |conn| {
+    if dry_run {
+        // Checked against the inspection's content when one is named, else as a new one.
+        let report = match inspection {
+            Some(id) => import::import(&mut conn, &caller, id, &doc, true, &mut |_, _| {}).map_err(problem)?,
+            None => {
+                let dir = import::Directory::load(&mut conn, organisation_id).map_err(problem)?;
+                import::check(&doc, &dir, (0, 0), true).1
+            }
+        };
+        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+        return Ok(());
+    }
+    let (id, r) = db::write_tx(&mut conn, |conn| {
         let id = match inspection {
             Some(id) => id,
             None => {
@@ -305,7 +317,7 @@ fn import_command(config: &Config, file: &std::path::Path, org: &str, inspection
                 inspections::create(conn, &caller, new)?.id
             }
         };
-        let report = import::import(conn, &caller, id, &doc, dry_run, &mut |done, total| {
+        let report = import::import(conn, &caller, id, &doc, false, &mut |done, total| {
             let width = 30;
             let filled = done * width / total.max(1);
             eprint!("\r导入 importing [{}{}] {done}/{total}", "#".repeat(filled), " ".repeat(width - filled));
@@ -313,23 +325,11 @@ fn import_command(config: &Config, file: &std::path::Path, org: &str, inspection
                 eprintln!();
             }
         })?;
-        if dry_run {
-            // Nothing of a dry run stays, not even a new inspection.
-            return Err(rectify::error::AppError::conflict("dry_run", serde_json::to_string_pretty(&report).unwrap_or_default()));
-        }
         Ok((id, report))
-    });
-    match result {
-        Ok((id, r)) => {
-            println!("imported into inspection {id}: {} categories, {} problems, {} measures", r.categories, r.problems, r.measures);
-            Ok(())
-        }
-        Err(e) if e.code == "dry_run" => {
-            println!("{}", e.detail);
-            Ok(())
-        }
-        Err(e) => Err(problem(e)),
-    }
+    })
+    .map_err(problem)?;
+    println!("imported into inspection {id}: {} categories, {} problems, {} measures", r.categories, r.problems, r.measures);
+    Ok(())
 }
 
 fn user_command(cmd: UserCommand, config: &Config) -> Result<(), String> {

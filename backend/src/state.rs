@@ -58,20 +58,18 @@ impl AppState {
     /// Resolves a bearer token: an API token (`rct_…`) or an access JWT.
     pub async fn authenticate(&self, token: String) -> AppResult<Caller> {
         let invalid = || AppError::unauthorized("invalid_token", "the access token is invalid or has expired");
-        let key = if token.starts_with(API_TOKEN_PREFIX) {
-            crate::auth::tokens::token_hash(&token)
-        } else {
-            let (user_id, epoch) = self.keys.verify_access(&token)?;
-            format!("user:{user_id}:{epoch}")
+        // An API token, or the user and token epoch of a valid access JWT.
+        let access = if token.starts_with(API_TOKEN_PREFIX) { None } else { Some(self.keys.verify_access(&token)?) };
+        let key = match access {
+            None => crate::auth::tokens::token_hash(&token),
+            Some((user_id, epoch)) => format!("user:{user_id}:{epoch}"),
         };
         if let Some(caller) = self.callers.get(&key, Instant::now()) {
             return Ok(caller);
         }
-        let caller = if token.starts_with(API_TOKEN_PREFIX) {
-            self.db(move |c| sessions::resolve_api_token(c, &token)).await?
-        } else {
-            let (user_id, epoch) = self.keys.verify_access(&token)?;
-            self.db(move |c| sessions::resolve_user(c, user_id, epoch)).await?
+        let caller = match access {
+            None => self.db(move |c| sessions::resolve_api_token(c, &token)).await?,
+            Some((user_id, epoch)) => self.db(move |c| sessions::resolve_user(c, user_id, epoch)).await?,
         };
         let caller = caller.ok_or_else(invalid)?;
         self.callers.put(key, caller.clone(), Instant::now());

@@ -218,9 +218,9 @@ impl Checker<'_> {
     }
 }
 
-/// Checks a whole document against an organisation's directory. Problems are numbered across
-/// categories: `first_problem` is the ordinal the document's first problem must have.
-pub fn plan(doc: &Value, dir: &Directory, first_problem: usize) -> Result<Vec<CategoryPlan>, Vec<FieldError>> {
+/// Checks a whole document against an organisation's directory. Problem ordinals, where given,
+/// run 1…N across the document's categories, as in the report.
+pub fn plan(doc: &Value, dir: &Directory) -> Result<Vec<CategoryPlan>, Vec<FieldError>> {
     let mut c = Checker { dir, errors: Vec::new() };
     if !doc.is_object() {
         return Err(vec![FieldError::new("", "invalid_type", "the document must be a JSON object")]);
@@ -229,7 +229,7 @@ pub fn plan(doc: &Value, dir: &Directory, first_problem: usize) -> Result<Vec<Ca
     if cats.is_empty() {
         c.err("/categories", "required", "the document has no categories");
     }
-    let mut problem_no = first_problem;
+    let mut problem_no = 1;
     let mut out = Vec::new();
     for (ci, cat) in cats.iter().enumerate() {
         let cp = format!("/categories/{ci}");
@@ -237,8 +237,7 @@ pub fn plan(doc: &Value, dir: &Directory, first_problem: usize) -> Result<Vec<Ca
         let mut problems_ = Vec::new();
         for (pi, prob) in c.array(&cat["problems"], &format!("{cp}/problems")).to_vec().iter().enumerate() {
             let pp = format!("{cp}/problems/{pi}");
-            // Ordinals in the document run on from earlier categories, as in the report.
-            c.ordinal(&prob["ordinal"], &format!("{pp}/ordinal"), problem_no - first_problem + 1);
+            c.ordinal(&prob["ordinal"], &format!("{pp}/ordinal"), problem_no);
             problem_no += 1;
             let title = c.text(&prob["title"], &format!("{pp}/title"), true, 200);
             let feedback = c.text(&prob["feedback"], &format!("{pp}/feedback"), false, 10_000);
@@ -326,6 +325,24 @@ fn preview(plan: &[CategoryPlan], first_category: i32, first_problem: i32) -> Ve
         .collect()
 }
 
+/// Checks a document and describes what it would add after `existing` (categories, problems).
+pub fn check(doc: &Value, dir: &Directory, existing: (i64, i64), dry_run: bool) -> (Vec<CategoryPlan>, ImportReport) {
+    let (plan, errors) = match plan(doc, dir) {
+        Ok(p) => (p, Vec::new()),
+        Err(e) => (Vec::new(), e),
+    };
+    let report = ImportReport {
+        dry_run,
+        valid: errors.is_empty(),
+        categories: plan.len(),
+        problems: plan.iter().map(|c| c.problems.len()).sum(),
+        measures: plan.iter().flat_map(|c| &c.problems).map(|p| p.measures.len()).sum(),
+        preview: preview(&plan, existing.0 as i32 + 1, existing.1 as i32 + 1),
+        errors,
+    };
+    (plan, report)
+}
+
 /// Checks and (unless `dry_run`) imports a document into an inspection, after what it holds.
 /// A real import is all or nothing: any error and nothing is written.
 pub fn import(
@@ -341,20 +358,7 @@ pub fn import(
         let dir = Directory::load(conn, inspection.organisation_id)?;
         let cats_before: i64 = categories::table.filter(categories::inspection_id.eq(inspection_id)).count().get_result(conn)?;
         let probs_before: i64 = problems::table.filter(problems::inspection_id.eq(inspection_id)).count().get_result(conn)?;
-        let result = plan(doc, &dir, 1);
-        let (plan, errors) = match result {
-            Ok(p) => (p, Vec::new()),
-            Err(e) => (Vec::new(), e),
-        };
-        let report = ImportReport {
-            dry_run,
-            valid: errors.is_empty(),
-            categories: plan.len(),
-            problems: plan.iter().map(|c| c.problems.len()).sum(),
-            measures: plan.iter().flat_map(|c| &c.problems).map(|p| p.measures.len()).sum(),
-            preview: preview(&plan, cats_before as i32 + 1, probs_before as i32 + 1),
-            errors,
-        };
+        let (plan, report) = check(doc, &dir, (cats_before, probs_before), dry_run);
         if dry_run {
             return Ok(report);
         }
@@ -426,7 +430,7 @@ mod tests {
     #[test]
     fn the_reference_ledger_plans_as_3_30_105() {
         let doc: Value = serde_json::from_str(include_str!("../../../fixtures/changyang-2021/ledger.json")).unwrap();
-        let plan = plan(&doc, &Directory::default(), 1).unwrap();
+        let plan = plan(&doc, &Directory::default()).unwrap();
         assert_eq!(plan.len(), 3);
         assert_eq!(plan.iter().map(|c| c.problems.len()).sum::<usize>(), 30);
         assert_eq!(plan.iter().flat_map(|c| &c.problems).map(|p| p.measures.len()).sum::<usize>(), 105);
@@ -444,7 +448,7 @@ mod tests {
             ]},
             {"title": "", "problems": [{"ordinal": 5, "title": "q", "measures": []}]}
         ]});
-        let errors = plan(&doc, &dir(), 1).unwrap_err();
+        let errors = plan(&doc, &dir()).unwrap_err();
         let got: Vec<(&str, &str)> = errors.iter().map(|e| (e.pointer.as_str(), e.code.as_str())).collect();
         assert_eq!(
             got,
@@ -460,7 +464,7 @@ mod tests {
                 ("/categories/1/problems/0/ordinal", "ordinal_out_of_sequence"),
             ]
         );
-        assert!(plan(&json!([1]), &dir(), 1).is_err());
-        assert_eq!(plan(&json!({"categories": []}), &dir(), 1).unwrap_err()[0].code, "required");
+        assert!(plan(&json!([1]), &dir()).is_err());
+        assert_eq!(plan(&json!({"categories": []}), &dir()).unwrap_err()[0].code, "required");
     }
 }

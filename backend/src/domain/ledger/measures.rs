@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::labels::measure_label;
-use super::structure::{bump, check_people, same_members, visible_problem, ParentKind};
+use super::structure::{at, bump, check_refs, same_members, visible_problem, ParentKind};
 use super::{edits_ledger, refuse_edit, scope, MeasureKind, MeasureStatus};
 use crate::auth::{Caller, Role};
 use crate::db::{write_tx, DbConn};
@@ -146,10 +146,11 @@ fn validate_refs(
     assignees: &[i64],
     errors: &mut Vec<FieldError>,
 ) -> AppResult<()> {
-    let mut deps: Vec<(String, i64)> = lead.map(|d| ("/lead_department_id".to_string(), d)).into_iter().collect();
+    let mut people = at("/responsible_leader_id", leader);
+    people.extend(assignees.iter().enumerate().map(|(n, u)| (format!("/assignee_ids/{n}"), *u)));
+    let mut deps = at("/lead_department_id", lead);
     deps.extend(supporting.iter().enumerate().map(|(n, d)| (format!("/supporting_department_ids/{n}"), *d)));
-    let people: Vec<(String, i64)> = assignees.iter().enumerate().map(|(n, u)| (format!("/assignee_ids/{n}"), *u)).collect();
-    check_people(conn, org, errors, leader.map(|l| ("/responsible_leader_id", l)), &deps, &people)
+    check_refs(conn, org, errors, &people, &deps)
 }
 
 fn set_links(conn: &mut DbConn, id: i64, supporting: Option<&[i64]>, assignees: Option<&[i64]>) -> AppResult<()> {

@@ -193,37 +193,31 @@ pub fn ledger(conn: &mut DbConn, caller: &Caller, inspection_id: i64, q: Measure
         .into_iter()
         .map(|(id, o, t)| (id, (o, t)))
         .collect();
-    let rows: Vec<(Measure, (i32, String), (i64, i32, String))> = page
-        .into_iter()
-        .map(|m| {
-            let (p_ord, p_title, c_id) = probs.get(&m.problem_id).cloned().unwrap_or_default();
-            let (c_ord, c_title) = cats.get(&c_id).cloned().unwrap_or_default();
-            (m, (p_ord, p_title), (c_id, c_ord, c_title))
-        })
-        .collect();
-    let measures_: Vec<Measure> = rows.iter().map(|r| r.0.clone()).collect();
-    let measure_views = views(conn, measures_)?;
+    let measure_views = views(conn, page)?;
     let mut people: Vec<i64> = measure_views.iter().flat_map(|m| m.assignee_ids.iter().copied().chain(m.responsible_leader_id)).collect();
     people.sort();
     people.dedup();
     let user_names = user_names(conn, people)?;
     let dep_names = department_names(conn, inspection.organisation_id)?;
-    let items = rows
+    let items = measure_views
         .into_iter()
-        .zip(measure_views)
-        .map(|((m, (p_ord, p_title), (c_id, c_ord, c_title)), v)| LedgerRow {
-            category_id: c_id,
-            category_label: category_label(c_ord),
-            category_title: c_title,
-            problem_id: m.problem_id,
-            problem_label: problem_label(p_ord),
-            problem_title: p_title,
-            responsible_leader_name: v.responsible_leader_id.and_then(|u| user_names.get(&u).cloned()),
-            lead_department_name: v.lead_department_id.and_then(|d| dep_names.get(&d).cloned()),
-            supporting_department_names: v.supporting_department_ids.iter().filter_map(|d| dep_names.get(d).cloned()).collect(),
-            assignee_names: v.assignee_ids.iter().filter_map(|u| user_names.get(u).cloned()).collect(),
-            overdue: is_overdue(m.deadline, &m.status, today),
-            measure: v,
+        .map(|v| {
+            let (p_ord, p_title, c_id) = probs.get(&v.problem_id).cloned().unwrap_or_default();
+            let (c_ord, c_title) = cats.get(&c_id).cloned().unwrap_or_default();
+            LedgerRow {
+                category_id: c_id,
+                category_label: category_label(c_ord),
+                category_title: c_title,
+                problem_id: v.problem_id,
+                problem_label: problem_label(p_ord),
+                problem_title: p_title,
+                responsible_leader_name: v.responsible_leader_id.and_then(|u| user_names.get(&u).cloned()),
+                lead_department_name: v.lead_department_id.and_then(|d| dep_names.get(&d).cloned()),
+                supporting_department_names: v.supporting_department_ids.iter().filter_map(|d| dep_names.get(d).cloned()).collect(),
+                assignee_names: v.assignee_ids.iter().filter_map(|u| user_names.get(u).cloned()).collect(),
+                overdue: is_overdue(v.deadline, v.status.as_str(), today),
+                measure: v,
+            }
         })
         .collect();
     Ok(Page { items, total, limit, offset })

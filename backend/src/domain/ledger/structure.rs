@@ -339,18 +339,23 @@ pub struct ProblemPatch {
     pub lead_department_id: Option<Option<i64>>,
 }
 
-/// Checks that a user and a department belong to the organisation.
-pub(super) fn check_people(
+/// `(pointer, id)` of an optional reference, for [`check_refs`].
+pub(super) fn at(pointer: &str, id: Option<i64>) -> Vec<(String, i64)> {
+    id.map(|i| (pointer.to_string(), i)).into_iter().collect()
+}
+
+/// Checks that users and departments, each given with the JSON pointer of its field, belong to
+/// the organisation.
+pub(super) fn check_refs(
     conn: &mut DbConn,
     org: i64,
     errors: &mut Vec<FieldError>,
-    leader: Option<(&str, i64)>,
-    departments_: &[(String, i64)],
     people: &[(String, i64)],
+    departments_: &[(String, i64)],
 ) -> AppResult<()> {
-    for (pointer, id) in leader.map(|(p, i)| (p.to_string(), i)).iter().chain(people.iter()) {
-        let o: Option<(i64, bool)> = users::table.find(id).select((users::organisation_id, users::active)).first(conn).optional()?;
-        if o.map(|x| x.0) != Some(org) {
+    for (pointer, id) in people {
+        let o: Option<i64> = users::table.find(id).select(users::organisation_id).first(conn).optional()?;
+        if o != Some(org) {
             errors.push(FieldError::new(pointer, "invalid_user", "no such user in this organisation"));
         }
     }
@@ -406,8 +411,13 @@ pub fn create_problem(conn: &mut DbConn, caller: &Caller, inspection_id: i64, in
         let title = required_text(&mut errors, "/title", &input.title, 200);
         let feedback = optional_text(&mut errors, "/feedback", &input.feedback, 10_000);
         category_of(conn, inspection_id, input.category_id, &mut errors)?;
-        let deps: Vec<(String, i64)> = input.lead_department_id.map(|d| ("/lead_department_id".to_string(), d)).into_iter().collect();
-        check_people(conn, i.organisation_id, &mut errors, input.responsible_leader_id.map(|l| ("/responsible_leader_id", l)), &deps, &[])?;
+        check_refs(
+            conn,
+            i.organisation_id,
+            &mut errors,
+            &at("/responsible_leader_id", input.responsible_leader_id),
+            &at("/lead_department_id", input.lead_department_id),
+        )?;
         check(errors)?;
         // At the end of its category; renumbering then shifts the later categories' problems.
         let id = insert_problem(conn, inspection_id, &NewProblem { title, feedback, ..input })?;
@@ -440,8 +450,7 @@ pub fn update_problem(conn: &mut DbConn, caller: &Caller, id: i64, expected_vers
         }
         let leader = patch.responsible_leader_id.unwrap_or(p.responsible_leader_id);
         let dep = patch.lead_department_id.unwrap_or(p.lead_department_id);
-        let deps: Vec<(String, i64)> = dep.map(|d| ("/lead_department_id".to_string(), d)).into_iter().collect();
-        check_people(conn, i.organisation_id, &mut errors, leader.map(|l| ("/responsible_leader_id", l)), &deps, &[])?;
+        check_refs(conn, i.organisation_id, &mut errors, &at("/responsible_leader_id", leader), &at("/lead_department_id", dep))?;
         check(errors)?;
         // Moved: to the end of the new category.
         let ordinal = if category_id != p.category_id { i32::MAX / 2 } else { p.ordinal };
