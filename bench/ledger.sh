@@ -2,6 +2,8 @@
 # Ledger benchmark on the county data set (41 schools, 14,505 measures), on SQLite and
 # PostgreSQL: requests/s of the measure list, the ledger and the statistics as a ratio to the
 # plaintext baseline in the same run, p99 latency at a fixed 500 requests/s, and the query plans.
+# The list is measured with its page cache (the steady state between changes) and without it
+# (a second instance on the same database), which is what the first read after a change costs.
 #   bench/ledger.sh                 both databases
 #   DATABASES=sqlite bench/ledger.sh
 # Needs wrk (apt) and oha (cargo install oha), installed here when missing.
@@ -36,7 +38,10 @@ for DB in $DATABASES; do
     $BIN demo seed --scale county | tail -1
     $BIN serve >"$DATA/server.log" 2>&1 &
     SERVER=$!
-    for _ in $(seq 1 100); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
+    # A second instance on the same database with the page cache off: what a page costs to build.
+    RECTIFY_BIND="127.0.0.1:$((PORT + 1))" RECTIFY_PAGE_CACHE_ENTRIES=0 $BIN serve >"$DATA/uncached.log" 2>&1 &
+    UNCACHED=$!
+    for _ in $(seq 1 100); do curl -sf "$BASE/healthz" >/dev/null && curl -sf "http://127.0.0.1:$((PORT + 1))/healthz" >/dev/null && break; sleep 0.1; done
     login() { curl -sf -X POST "$BASE/api/v1/auth/login" -H 'Content-Type: application/json' \
         -d "{\"username\":\"$1\",\"password\":\"Rectify@2021\"}" | sed -E 's/.*"access_token":"([^"]+)".*/\1/'; }
     BUREAU=$(login majp)
@@ -48,26 +53,32 @@ for DB in $DATABASES; do
 
     BASELINE=$(wrk -t2 -c32 -d"${DURATION}s" "$BASE/healthz" | rps)
     echo "GET /healthz (baseline)                          $BASELINE req/s"
-    for what in "list (bureau, all 41 schools)|$BUREAU|$LIST" "list (one school)|$SCHOOL|$LIST" "ledger of one inspection|$SCHOOL|$LEDGER" "stats of one inspection|$SCHOOL|$STATS"; do
+    NOCACHE_LIST="http://127.0.0.1:$((PORT + 1))${LIST#"$BASE"}"
+    for what in "list (bureau, all 41 schools)|$BUREAU|$LIST" "list (one school)|$SCHOOL|$LIST" \
+        "list (bureau), page cache off|$BUREAU|$NOCACHE_LIST" "list (one school), page cache off|$SCHOOL|$NOCACHE_LIST" \
+        "ledger of one inspection|$SCHOOL|$LEDGER" "stats of one inspection|$SCHOOL|$STATS"; do
         IFS='|' read -r name token url <<<"$what"
         R=$(wrk -t2 -c32 -d"${DURATION}s" -H "Authorization: Bearer $token" "$url" | rps)
         awk -v n="$name" -v r="$R" -v b="$BASELINE" 'BEGIN { printf "%-45s %9.0f req/s  %5.1f%% of baseline\n", n, r, 100 * r / b }'
     done
-    for what in "list (bureau)|$BUREAU|$LIST" "ledger|$SCHOOL|$LEDGER" "stats|$SCHOOL|$STATS"; do
+    for what in "list (bureau)|$BUREAU|$LIST" "list (bureau), page cache off|$BUREAU|$NOCACHE_LIST" "ledger|$SCHOOL|$LEDGER" "stats|$SCHOOL|$STATS"; do
         IFS='|' read -r name token url <<<"$what"
         echo "p99 at a fixed 500 req/s, $name: $(oha --no-tui -z "${DURATION}s" -q 500 -c 16 -H "Authorization: Bearer $token" "$url" | p99)"
     done
     echo "targets: list ≥ 10% of baseline; stats p99 ≤ 20 ms"
 
-    echo "query plan of one inspection's measures ($DB):"
-    # The shape the server sends for one inspection's page in ledger order (s17's school is organisation 20).
-    Q="SELECT measures.id FROM measures WHERE measures.organisation_id IN (20) AND measures.inspection_id = $INSP ORDER BY measures.inspection_id, measures.problem_ordinal, measures.ordinal LIMIT 50"
-    if [ "$DB" = postgres ]; then
-        psql "$URL" -qAtc "EXPLAIN $Q" | sed 's/^/  /'
-    else
-        command -v sqlite3 >/dev/null && sqlite3 "$DATA/rectify.db" "EXPLAIN QUERY PLAN $Q" | sed 's/^/  /'
-    fi
-    kill $SERVER; wait $SERVER 2>/dev/null || true
+    # The shapes the server sends (s17's school is organisation 20): one inspection's page in
+    # ledger order, and the ids of one school's page in ledger order.
+    for Q in "SELECT measures.id FROM measures WHERE measures.organisation_id IN (20) AND measures.inspection_id = $INSP ORDER BY measures.inspection_id, measures.problem_ordinal, measures.ordinal LIMIT 50" \
+        "SELECT measures.id FROM measures WHERE measures.organisation_id IN (20) ORDER BY measures.inspection_id, measures.problem_ordinal, measures.ordinal LIMIT 50"; do
+        echo "query plan ($DB): $Q"
+        if [ "$DB" = postgres ]; then
+            psql "$URL" -qAtc "EXPLAIN $Q" | sed 's/^/  /'
+        else
+            command -v sqlite3 >/dev/null && sqlite3 "$DATA/rectify.db" "EXPLAIN QUERY PLAN $Q" | sed 's/^/  /'
+        fi
+    done
+    kill $SERVER $UNCACHED; wait $SERVER $UNCACHED 2>/dev/null || true
     [ "$DB" = postgres ] && psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS rectify_bench WITH (FORCE)" >/dev/null
     rm -rf "$DATA"
 done

@@ -37,6 +37,8 @@ pub struct Config {
     pub max_json_body: usize,
     /// How long a resolved token is reused without asking the database (0 = never).
     pub auth_cache_ttl_ms: u64,
+    /// Rendered pages of the measure list kept in memory (0 turns the cache off).
+    pub page_cache_entries: usize,
 }
 
 impl std::fmt::Debug for Config {
@@ -125,6 +127,7 @@ impl Config {
             trust_proxy: src.parse("RECTIFY_TRUST_PROXY", false)?,
             max_json_body: src.parse("RECTIFY_MAX_JSON_BODY", 1024 * 1024)?,
             auth_cache_ttl_ms: src.parse("RECTIFY_AUTH_CACHE_TTL_MS", 2000)?,
+            page_cache_entries: src.parse("RECTIFY_PAGE_CACHE_ENTRIES", 512)?,
             data_dir,
         };
         if let Some(s) = &cfg.jwt_secret {

@@ -63,6 +63,7 @@ impl ManageConnection for Manager {
         match Backend::of_url(&self.url) {
             Backend::Postgres => PgConnection::establish(&self.url).map(DbConn::Pg).map_err(diesel::r2d2::Error::ConnectionError),
             Backend::Sqlite => {
+                configure_sqlite();
                 let path = sqlite_path(&self.url);
                 if let Some(dir) = std::path::Path::new(path).parent() {
                     if !dir.as_os_str().is_empty() {
@@ -85,6 +86,19 @@ impl ManageConnection for Manager {
     fn has_broken(&self, conn: &mut DbConn) -> bool {
         std::thread::panicking() || conn.is_broken()
     }
+}
+
+/// Process-wide SQLite settings, applied once before the first connection opens. A pooled
+/// connection is used by one thread at a time, so SQLite's own per-call mutexes and its global
+/// memory-statistics mutex only add contention between request threads.
+#[allow(unsafe_code)]
+fn configure_sqlite() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| unsafe {
+        // Refused (harmlessly) when SQLite is already initialised, e.g. by a test harness.
+        libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MULTITHREAD);
+        libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int);
+    });
 }
 
 pub fn build_pool(url: &str, size: u32) -> Result<Pool, String> {
@@ -115,7 +129,9 @@ pub fn migrate(conn: &mut DbConn) -> Result<usize, String> {
 pub fn analyze(conn: &mut DbConn, all: bool) -> Result<(), String> {
     let sql = match conn {
         DbConn::Sqlite(_) => "PRAGMA optimize=0x10002;",
-        DbConn::Pg(_) if all => "ANALYZE;",
+        // After a bulk load: every measure written also rewrote its organisation's revision row,
+        // and scans of a table full of dead row versions are slow until autovacuum comes by.
+        DbConn::Pg(_) if all => "VACUUM ANALYZE;",
         // PostgreSQL's autovacuum keeps statistics current.
         DbConn::Pg(_) => return Ok(()),
     };

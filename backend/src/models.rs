@@ -18,6 +18,30 @@ pub struct Organisation {
     pub updated_at: NaiveDateTime,
 }
 
+impl Organisation {
+    /// The columns of the struct, for `RETURNING` (the table has more: the ledger revision).
+    #[allow(clippy::type_complexity)]
+    pub const COLUMNS: (
+        organisations::id,
+        organisations::name,
+        organisations::kind,
+        organisations::parent_id,
+        organisations::timezone,
+        organisations::version,
+        organisations::created_at,
+        organisations::updated_at,
+    ) = (
+        organisations::id,
+        organisations::name,
+        organisations::kind,
+        organisations::parent_id,
+        organisations::timezone,
+        organisations::version,
+        organisations::created_at,
+        organisations::updated_at,
+    );
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = departments)]
 pub struct Department {

@@ -10,6 +10,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        ledger_revision -> BigInt,
     }
 }
 

@@ -12,6 +12,7 @@ use crate::auth::tokens::{TokenKeys, API_TOKEN_PREFIX};
 use crate::auth::Caller;
 use crate::config::Config;
 use crate::db::{DbConn, Pool};
+use crate::domain::ledger::page_cache::PageCache;
 use crate::domain::sessions;
 use crate::error::{AppError, AppResult};
 use crate::metrics::Metrics;
@@ -24,6 +25,7 @@ pub struct AppState {
     pub hasher: Hasher,
     pub metrics: Metrics,
     pub callers: CallerCache,
+    pub pages: Arc<PageCache>,
 }
 
 impl AppState {
@@ -36,6 +38,7 @@ impl AppState {
             hasher: Hasher::new(config.password_hash_concurrency),
             metrics: Metrics::default(),
             callers: CallerCache::new(Duration::from_millis(config.auth_cache_ttl_ms)),
+            pages: Arc::new(PageCache::new(config.page_cache_entries)),
             config: Arc::new(config),
             pool,
         }

@@ -1,8 +1,9 @@
 //! The rectification ledger: inspections, categories, problems, measures, progress, the 台账
 //! view and statistics. Who may do what is decided per object in `domain::ledger`.
 
+use actix_web::http::header::ContentType;
 use actix_web::http::StatusCode;
-use actix_web::{delete, get, patch, post, put, web, HttpResponse};
+use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -343,8 +344,11 @@ async fn list_measures(
     auth: Authorized<AnyCaller>,
     state: web::Data<AppState>,
     q: web::Query<MeasureQuery>,
-) -> AppResult<web::Json<Page<MeasureView>>> {
-    Ok(web::Json(db!(state, auth.caller, |c, who| query::list(c, &who, &q))))
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
+    let (raw, pages) = (req.query_string().to_owned(), state.pages.clone());
+    let json = db!(state, auth.caller, |c, who| query::list_json(c, &who, &q, &raw, &pages));
+    Ok(HttpResponse::Ok().content_type(ContentType::json()).body(json))
 }
 
 /// One measure.

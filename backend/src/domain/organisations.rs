@@ -204,7 +204,7 @@ pub fn create(conn: &mut DbConn, input: NewOrganisation) -> AppResult<Organisati
                 organisations::created_at.eq(t),
                 organisations::updated_at.eq(t),
             ))
-            .returning(organisations::all_columns)
+            .returning(Organisation::COLUMNS)
             .get_result::<Organisation>(conn)
             .map_err(|e| unique_name(e, "an organisation with this name already exists"))
     })
@@ -241,7 +241,7 @@ pub fn update(conn: &mut DbConn, id: i64, expected_version: i64, patch: Organisa
                 organisations::version.eq(expected_version + 1),
                 organisations::updated_at.eq(now()),
             ))
-            .returning(organisations::all_columns)
+            .returning(Organisation::COLUMNS)
             .get_result::<Organisation>(conn)
             .optional()
             .map_err(|e| unique_name(e, "an organisation with this name already exists"))?

@@ -108,7 +108,8 @@ impl Drop for TestDb {
 
 pub struct TestApp {
     pub base: String,
-    pub db: TestDb,
+    /// Shared with any other instance started on the same database.
+    pub db: std::sync::Arc<TestDb>,
     handle: actix_web::dev::ServerHandle,
 }
 
@@ -144,6 +145,15 @@ impl TestApp {
     }
 
     pub fn serve(db: TestDb) -> TestApp {
+        Self::serve_shared(std::sync::Arc::new(db))
+    }
+
+    /// Another server instance on the same database, as behind a load balancer.
+    pub fn another_instance(&self) -> TestApp {
+        Self::serve_shared(self.db.clone())
+    }
+
+    fn serve_shared(db: std::sync::Arc<TestDb>) -> TestApp {
         let config = test_config(&db);
         let pool = db::build_pool(&config.database_url, config.db_pool_size).unwrap();
         let state = web::Data::new(AppState::new(config, pool));

@@ -351,3 +351,35 @@ on_both_databases!(measure_queries_ledger_rows_and_stats, |app: &TestApp| {
     assert_eq!(leaders, [("覃守生".to_string(), 2), ("许志刚".to_string(), 1)]);
     assert_eq!(s["by_lead_department"].as_array().unwrap().iter().find(|g| g["id"].is_null()).unwrap()["total"], 1);
 });
+
+// The measure list keeps rendered pages while the ledger is unchanged: every kind of change,
+// made through any server instance, must show in the next read of every instance.
+on_both_databases!(measure_list_is_current_after_changes_on_any_instance, |app: &TestApp| {
+    let b = build(app);
+    let other = app.another_instance();
+    let (zgb, zgb_other, majp) = (app.login("zgb"), other.login("zgb"), other.login("majp"));
+    let qinlm = app.user_id(&zgb, "qinlm");
+    let page = |on: &TestApp, token: &str, q: &str| on.get(&format!("/api/v1/measures?{q}"), token).ok(200).clone();
+    let first = |on: &TestApp, token: &str| page(on, token, "limit=1");
+    for (on, token) in [(app, &zgb), (&other, &zgb_other), (&other, &majp)] {
+        assert_eq!(first(on, token)["items"][0]["title"], "强化思想武装");
+    }
+
+    let m = b.measures[0];
+    app.patch(&format!("/api/v1/measures/{m}"), &zgb, "\"1\"", json!({"title": "强化理论武装学习"})).ok(200);
+    assert_eq!(first(&other, &zgb_other)["items"][0]["title"], "强化理论武装学习", "edited on one instance, read on another");
+    assert_eq!(first(&other, &majp)["items"][0]["title"], "强化理论武装学习", "the supervising bureau sees it too");
+
+    let r = other.patch(&format!("/api/v1/measures/{m}"), &zgb_other, "\"2\"", json!({"assignee_ids": [qinlm]}));
+    assert_eq!(r.ok(200)["assignee_ids"], json!([qinlm]));
+    assert_eq!(first(app, &zgb)["items"][0]["assignee_ids"], json!([qinlm]), "assignees changed on the other instance");
+    assert_eq!(page(app, &zgb, &format!("assignee_id={qinlm}"))["total"], 2);
+
+    let jiangf = app.login("jiangf");
+    assert_eq!(page(app, &jiangf, "")["total"], 0, "staff see only what is assigned to them");
+    app.patch(&format!("/api/v1/measures/{}/progress", b.measures[1]), &app.login("qinlm"), "\"1\"", json!({"progress": "已汇编"})).ok(200);
+    assert_eq!(page(&other, &zgb_other, "status=in_progress")["total"], 1, "progress reported on one instance");
+
+    app.call("DELETE", &format!("/api/v1/measures/{}", b.measures[2]), Some(&zgb), None, &[("If-Match", "\"1\"")]).ok(204);
+    assert_eq!(page(&other, &majp, "")["total"], 2, "deleted on one instance");
+});

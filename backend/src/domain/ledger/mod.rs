@@ -20,6 +20,7 @@ pub mod import;
 pub mod inspections;
 pub mod labels;
 pub mod measures;
+pub mod page_cache;
 pub mod query;
 pub mod structure;
 

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use actix_web::web::Bytes;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -10,14 +11,15 @@ use utoipa::{IntoParams, ToSchema};
 use super::inspections::visible as visible_inspection;
 use super::labels::{category_label, problem_label};
 use super::measures::{views, MeasureView};
-use super::{scope, today_in, LedgerScope, MeasureKind, MeasureStatus};
+use super::page_cache::PageCache;
+use super::{scope, today_in, today_in_zone, LedgerScope, MeasureKind, MeasureStatus};
 use crate::auth::Caller;
 use crate::db::{DbConn, MultiBackend};
 use crate::domain::organisations::OrgScope;
 use crate::domain::{page_bounds, Page};
 use crate::error::{AppError, AppResult};
 use crate::models::Measure;
-use crate::schema::{categories, departments, measure_assignees, measures, problems, users};
+use crate::schema::{categories, departments, measure_assignees, measures, organisations, problems, users};
 
 /// Statuses in which a measure counts as done (the sign-off workflow adds them).
 pub const DONE: &[&str] = &[];
@@ -136,18 +138,46 @@ fn sorted(query: measures::BoxedQuery<'_, MultiBackend>, sort: Option<MeasureSor
     }
 }
 
-fn today_for(conn: &mut DbConn, caller: &Caller) -> AppResult<NaiveDate> {
-    today_in(conn, caller.organisation_id)
+/// One page of measures. The ids are sorted first, from the indexes alone, and only the page's
+/// rows are read: sorting whole rows (with their long texts) cost more than the rest of a request.
+fn page(conn: &mut DbConn, s: &LedgerScope, q: &MeasureQuery, today: NaiveDate, limit: i64, offset: i64) -> AppResult<Vec<Measure>> {
+    let ids: Vec<i64> = sorted(filtered(s, q, today), q.sort).limit(limit).offset(offset).select(measures::id).load(conn)?;
+    let mut rows: Vec<Measure> = measures::table.filter(measures::id.eq_any(&ids)).select(Measure::as_select()).load(conn)?;
+    rows.sort_by_key(|m| ids.iter().position(|id| *id == m.id));
+    Ok(rows)
 }
 
-/// Every measure the caller may see, filtered and paged.
-pub fn list(conn: &mut DbConn, caller: &Caller, q: &MeasureQuery) -> AppResult<Page<MeasureView>> {
+/// Every measure the caller may see, filtered and paged, as JSON. `raw_query` is the request's
+/// query string, which with the caller's scope and today's date keys the page cache.
+pub fn list_json(conn: &mut DbConn, caller: &Caller, q: &MeasureQuery, raw_query: &str, cache: &PageCache) -> AppResult<Bytes> {
     let (limit, offset) = page_bounds(q.limit, q.offset)?;
     let s = scope(conn, caller)?;
-    let today = today_for(conn, caller)?;
+    // Read before the page, so that a page is never older than the revision it is kept under.
+    let (revision, timezone) = revision_and_zone(conn, &s.orgs, caller.organisation_id)?;
+    let today = today_in_zone(&timezone);
+    let key = format!("{:?}|{:?}|{today}|{raw_query}", s.orgs, s.assigned_to);
+    if let Some(page) = cache.get(&key, revision) {
+        return Ok(page);
+    }
     let total: i64 = filtered(&s, q, today).count().get_result(conn)?;
-    let rows: Vec<Measure> = sorted(filtered(&s, q, today), q.sort).limit(limit).offset(offset).select(Measure::as_select()).load(conn)?;
-    Ok(Page { items: views(conn, rows)?, total, limit, offset })
+    let rows = page(conn, &s, q, today, limit, offset)?;
+    let page = Page { items: views(conn, rows)?, total, limit, offset };
+    let json = Bytes::from(serde_json::to_vec(&page).map_err(AppError::internal)?);
+    cache.put(key, revision, json.clone());
+    Ok(json)
+}
+
+/// The sum of the organisations' ledger revisions, which database triggers move on with every
+/// change to their measures (revisions only grow, so the sum changes whenever one does), and
+/// the time zone of the caller's organisation, which is always among them.
+fn revision_and_zone(conn: &mut DbConn, orgs: &OrgScope, own: i64) -> AppResult<(i64, String)> {
+    let mut query = organisations::table.select((organisations::id, organisations::ledger_revision, organisations::timezone)).into_boxed();
+    if let OrgScope::Only(ids) = orgs {
+        query = query.filter(organisations::id.eq_any(ids.clone()));
+    }
+    let rows: Vec<(i64, i64, String)> = query.load(conn)?;
+    let zone = rows.iter().find(|r| r.0 == own).map(|r| r.2.clone()).unwrap_or_default();
+    Ok((rows.iter().map(|r| r.1).sum(), zone))
 }
 
 /// One row of the 台账: a measure with its problem and category, and names for people.
@@ -176,7 +206,7 @@ pub fn ledger(conn: &mut DbConn, caller: &Caller, inspection_id: i64, q: Measure
     let today = today_in(conn, inspection.organisation_id)?;
     let q = MeasureQuery { inspection_id: Some(inspection_id), ..q };
     let total: i64 = filtered(&s, &q, today).count().get_result(conn)?;
-    let page: Vec<Measure> = sorted(filtered(&s, &q, today), q.sort).limit(limit).offset(offset).select(Measure::as_select()).load(conn)?;
+    let page = page(conn, &s, &q, today, limit, offset)?;
     // Titles of the page's problems and categories.
     let problem_ids: Vec<i64> = page.iter().map(|m| m.problem_id).collect();
     let probs: BTreeMap<i64, (i32, String, i64)> = problems::table

@@ -1,0 +1,10 @@
+DROP TRIGGER measure_supporting_revision_delete;
+DROP TRIGGER measure_supporting_revision_insert;
+DROP TRIGGER measure_assignees_revision_delete;
+DROP TRIGGER measure_assignees_revision_insert;
+DROP TRIGGER measures_revision_delete;
+DROP TRIGGER measures_revision_update;
+DROP TRIGGER measures_revision_insert;
+DROP INDEX measures_organisation_deadline_idx;
+DROP INDEX measures_organisation_ledger_idx;
+ALTER TABLE organisations DROP COLUMN ledger_revision;
