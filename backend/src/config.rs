@@ -39,6 +39,28 @@ pub struct Config {
     pub auth_cache_ttl_ms: u64,
     /// Rendered pages of the measure list kept in memory (0 turns the cache off).
     pub page_cache_entries: usize,
+    /// Largest evidence file accepted, in bytes.
+    pub max_file_size: u64,
+    /// Bytes of evidence (every version) one organisation may keep.
+    pub storage_quota: u64,
+    /// Limits on what a zip-based document (DOCX, XLSX, PPTX, OFD) may expand to.
+    pub zip_max_entries: usize,
+    pub zip_max_uncompressed: u64,
+    /// S3-compatible storage instead of the data directory, when a bucket is named.
+    /// Credentials come from `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`.
+    pub s3: Option<S3Config>,
+    /// Objects without a row, and unfinished uploads, older than this are removed (seconds).
+    pub sweep_grace: u64,
+    /// How often the sweeper runs while serving (seconds).
+    pub sweep_interval: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct S3Config {
+    pub bucket: String,
+    /// e.g. `http://127.0.0.1:9000` for MinIO; AWS when absent.
+    pub endpoint: Option<String>,
+    pub region: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -128,6 +150,17 @@ impl Config {
             max_json_body: src.parse("RECTIFY_MAX_JSON_BODY", 1024 * 1024)?,
             auth_cache_ttl_ms: src.parse("RECTIFY_AUTH_CACHE_TTL_MS", 2000)?,
             page_cache_entries: src.parse("RECTIFY_PAGE_CACHE_ENTRIES", 512)?,
+            max_file_size: src.parse("RECTIFY_MAX_FILE_SIZE", 100 * 1024 * 1024)?,
+            storage_quota: src.parse("RECTIFY_STORAGE_QUOTA", 20 * 1024 * 1024 * 1024)?,
+            zip_max_entries: src.parse("RECTIFY_ZIP_MAX_ENTRIES", 10_000)?,
+            zip_max_uncompressed: src.parse("RECTIFY_ZIP_MAX_UNCOMPRESSED", 1024 * 1024 * 1024)?,
+            s3: src.get("RECTIFY_S3_BUCKET").filter(|b| !b.is_empty()).map(|bucket| S3Config {
+                bucket,
+                endpoint: src.get("RECTIFY_S3_ENDPOINT").filter(|e| !e.is_empty()),
+                region: src.get("RECTIFY_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+            }),
+            sweep_grace: src.parse("RECTIFY_SWEEP_GRACE", 3600)?,
+            sweep_interval: src.parse("RECTIFY_SWEEP_INTERVAL", 3600)?,
             data_dir,
         };
         if let Some(s) = &cfg.jwt_secret {

@@ -15,6 +15,8 @@ pub mod middleware;
 pub mod models;
 pub mod schema;
 pub mod state;
+pub mod storage;
+pub mod sweeper;
 
 use std::net::TcpListener;
 
@@ -32,6 +34,13 @@ async fn no_route(_: HttpRequest) -> Result<actix_web::HttpResponse, AppError> {
 /// Builds the HTTP server on an already bound listener (tests bind port 0).
 pub fn server(state: web::Data<AppState>, listener: TcpListener) -> std::io::Result<Server> {
     let workers = state.config.workers;
+    let (pool, storage, config) = (state.pool.clone(), state.storage.clone(), state.config.clone());
+    let sweeper = sweeper::run(
+        pool,
+        storage,
+        std::time::Duration::from_secs(config.sweep_grace),
+        std::time::Duration::from_secs(config.sweep_interval),
+    );
     let doc = api::openapi();
     let max_json = state.config.max_json_body;
     let mut server = HttpServer::new(move || {
@@ -57,7 +66,10 @@ pub fn server(state: web::Data<AppState>, listener: TcpListener) -> std::io::Res
     if let Some(n) = workers {
         server = server.workers(n);
     }
-    Ok(server.run())
+    let server = server.run();
+    // Runs on the server's runtime and stops with it.
+    actix_web::rt::spawn(sweeper);
+    Ok(server)
 }
 
 /// Sets up logging once: text or JSON lines, level from `RUST_LOG` (default `info`).

@@ -29,6 +29,17 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+enum EvidenceCommand {
+    /// Re-hash every stored file and report any missing or altered one (exit status 1 then).
+    Verify,
+    /// Remove interrupted uploads and objects without a row older than --grace seconds.
+    Sweep {
+        #[arg(long)]
+        grace: Option<u64>,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Migrate the database and serve the API on RECTIFY_BIND.
     Serve {
@@ -62,6 +73,9 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Evidence storage.
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
     /// Print the OpenAPI document (or write it to a file).
     Openapi {
         #[arg(long)]
@@ -234,7 +248,7 @@ fn run(command: Command, mut config: Config) -> Result<(), String> {
             let pool = db::build_pool(&config.database_url, config.db_pool_size)?;
             let listener = TcpListener::bind(&config.bind).map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
             tracing::info!(address = %config.bind, "serving; API docs at /api/docs");
-            let state = web::Data::new(AppState::new(config, pool));
+            let state = web::Data::new(AppState::new(config, pool)?);
             actix_web::rt::System::new().block_on(async move { rectify::server(state, listener)?.await }).map_err(|e| e.to_string())
         }
         Command::Demo(DemoCommand::Seed { scale }) => {
@@ -272,7 +286,39 @@ fn run(command: Command, mut config: Config) -> Result<(), String> {
         }
         Command::User(cmd) => user_command(cmd, &config),
         Command::Import { file, org, inspection, dry_run } => import_command(&config, &file, &org, inspection, dry_run),
+        Command::Evidence(cmd) => evidence_command(cmd, &config),
     }
+}
+
+fn evidence_command(cmd: EvidenceCommand, config: &Config) -> Result<(), String> {
+    let mut conn = connect(config)?;
+    db::migrate(&mut conn)?;
+    drop(conn);
+    let pool = db::build_pool(&config.database_url, 2)?;
+    let storage = rectify::storage::Storage::open(config)?;
+    actix_web::rt::System::new().block_on(async move {
+        match cmd {
+            EvidenceCommand::Verify => {
+                let checks = rectify::sweeper::verify_all(&pool, &storage).await.map_err(problem)?;
+                let bad: Vec<_> = checks.iter().filter(|c| c.state != rectify::sweeper::FileState::Intact).collect();
+                for c in &bad {
+                    println!("{:?}\t{}\t{}\texpected sha256 {}", c.state, c.object_key, c.file_name, c.sha256);
+                }
+                println!("{} files checked, {} intact, {} missing or altered", checks.len(), checks.len() - bad.len(), bad.len());
+                if bad.is_empty() {
+                    Ok(())
+                } else {
+                    Err(format!("{} evidence files are missing or altered", bad.len()))
+                }
+            }
+            EvidenceCommand::Sweep { grace } => {
+                let grace = std::time::Duration::from_secs(grace.unwrap_or(config.sweep_grace));
+                let r = rectify::sweeper::sweep(&pool, &storage, grace).await.map_err(problem)?;
+                println!("removed {} interrupted uploads and {} objects without a row", r.spooled_files, r.orphan_objects);
+                Ok(())
+            }
+        }
+    })
 }
 
 fn import_command(config: &Config, file: &std::path::Path, org: &str, inspection: Option<i64>, dry_run: bool) -> Result<(), String> {

@@ -179,3 +179,57 @@ pub struct Measure {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = evidence_files)]
+pub struct EvidenceFile {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub object_key: String,
+    pub file_name: String,
+    pub file_type: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub uploaded_by: Option<i64>,
+    pub uploaded_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = evidence)]
+pub struct Evidence {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub inspection_id: i64,
+    pub problem_id: i64,
+    pub measure_id: i64,
+    pub file_id: i64,
+    pub title: String,
+    pub document_number: Option<String>,
+    pub document_date: Option<NaiveDate>,
+    pub description: String,
+    pub version: i64,
+    pub created_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+    pub deleted_by: Option<i64>,
+    pub delete_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = evidence_versions)]
+pub struct EvidenceVersion {
+    pub id: i64,
+    pub evidence_id: i64,
+    pub version: i64,
+    pub change: String,
+    pub file_id: i64,
+    pub title: String,
+    pub document_number: Option<String>,
+    pub document_date: Option<NaiveDate>,
+    pub description: String,
+    pub reason: Option<String>,
+    pub changed_by: Option<i64>,
+    pub changed_at: NaiveDateTime,
+}

@@ -11,6 +11,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         ledger_revision -> BigInt,
+        storage_used -> BigInt,
     }
 }
 
@@ -183,6 +184,72 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    evidence_files (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        object_key -> Text,
+        file_name -> Text,
+        file_type -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        sha256 -> Text,
+        uploaded_by -> Nullable<BigInt>,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    evidence (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        inspection_id -> BigInt,
+        problem_id -> BigInt,
+        measure_id -> BigInt,
+        file_id -> BigInt,
+        title -> Text,
+        document_number -> Nullable<Text>,
+        document_date -> Nullable<Date>,
+        description -> Text,
+        version -> BigInt,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+        deleted_by -> Nullable<BigInt>,
+        delete_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    evidence_versions (id) {
+        id -> BigInt,
+        evidence_id -> BigInt,
+        version -> BigInt,
+        change -> Text,
+        file_id -> BigInt,
+        title -> Text,
+        document_number -> Nullable<Text>,
+        document_date -> Nullable<Date>,
+        description -> Text,
+        reason -> Nullable<Text>,
+        changed_by -> Nullable<BigInt>,
+        changed_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (id) {
+        id -> BigInt,
+        principal -> Text,
+        idempotency_key -> Text,
+        fingerprint -> Text,
+        status -> Integer,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(departments -> organisations (organisation_id));
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(users -> departments (department_id));
@@ -198,6 +265,8 @@ diesel::joinable!(measures -> problems (problem_id));
 diesel::joinable!(measure_assignees -> measures (measure_id));
 diesel::joinable!(measure_supporting_departments -> measures (measure_id));
 diesel::joinable!(measure_progress -> measures (measure_id));
+diesel::joinable!(evidence -> evidence_files (file_id));
+diesel::joinable!(evidence_versions -> evidence_files (file_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -214,4 +283,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     measure_assignees,
     measure_supporting_departments,
     measure_progress,
+    evidence_files,
+    evidence,
+    evidence_versions,
+    idempotency_keys,
 );

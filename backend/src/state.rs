@@ -16,6 +16,7 @@ use crate::domain::ledger::page_cache::PageCache;
 use crate::domain::sessions;
 use crate::error::{AppError, AppResult};
 use crate::metrics::Metrics;
+use crate::storage::Storage;
 
 pub struct AppState {
     pub pool: Pool,
@@ -26,13 +27,15 @@ pub struct AppState {
     pub metrics: Metrics,
     pub callers: CallerCache,
     pub pages: Arc<PageCache>,
+    pub storage: Arc<Storage>,
 }
 
 impl AppState {
     /// `config` must have its secret loaded.
-    pub fn new(config: Config, pool: Pool) -> Self {
+    pub fn new(config: Config, pool: Pool) -> Result<Self, String> {
         let secret = config.jwt_secret.clone().expect("signing secret loaded before the state is built");
-        AppState {
+        Ok(AppState {
+            storage: Arc::new(Storage::open(&config)?),
             keys: TokenKeys::new(&secret, &config.jwt_issuer, &config.jwt_audience, config.access_token_ttl),
             throttle: LoginThrottle::new(config.login_max_failures_per_account, config.login_max_failures_per_address, config.login_window),
             hasher: Hasher::new(config.password_hash_concurrency),
@@ -41,7 +44,7 @@ impl AppState {
             pages: Arc::new(PageCache::new(config.page_cache_entries)),
             config: Arc::new(config),
             pool,
-        }
+        })
     }
 
     /// Runs database work on a blocking thread with a pooled connection.

@@ -3,6 +3,7 @@
 pub mod api_tokens;
 pub mod auth;
 pub mod departments;
+pub mod evidence;
 pub mod ledger;
 pub mod me;
 pub mod ops;
@@ -26,6 +27,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
     users::routes(cfg);
     api_tokens::routes(cfg);
     ledger::routes(cfg);
+    evidence::routes(cfg);
 }
 
 #[derive(OpenApi)]
@@ -51,6 +53,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         (name = "categories", description = "Categories (方面) of an inspection"),
         (name = "problems", description = "Problems fed back (反馈问题)"),
         (name = "measures", description = "Rectification measures (整改措施) and their progress"),
+        (name = "evidence", description = "Evidence (佐证材料): files with versions, tombstones and integrity checks"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

@@ -2,6 +2,7 @@
 
 pub mod api_tokens;
 pub mod departments;
+pub mod evidence;
 pub mod ledger;
 pub mod organisations;
 pub mod sessions;

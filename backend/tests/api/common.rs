@@ -57,7 +57,7 @@ fn unique_name() -> String {
 pub struct TestDb {
     pub url: String,
     pub backend: Backend,
-    dir: PathBuf,
+    pub dir: PathBuf,
     pg: Option<(String, String)>,
 }
 
@@ -127,14 +127,59 @@ pub fn test_config(db: &TestDb) -> Config {
     c.trust_proxy = false;
     c.max_json_body = 64 * 1024;
     c.auth_cache_ttl_ms = 2000;
+    c.max_file_size = 2 * 1024 * 1024;
+    c.zip_max_uncompressed = 8 * 1024 * 1024;
     c
+}
+
+/// An S3-compatible server for the tests (e.g. moto, started by `.ci/run`), when configured.
+pub fn s3_endpoint() -> Option<String> {
+    let url = std::env::var("RECTIFY_TEST_S3_ENDPOINT").ok().filter(|u| !u.is_empty());
+    if url.is_none() && std::env::var("RECTIFY_TEST_REQUIRE_S3").is_ok_and(|v| v == "1") {
+        panic!("RECTIFY_TEST_REQUIRE_S3=1 but RECTIFY_TEST_S3_ENDPOINT is not set");
+    }
+    url
+}
+
+/// Points a configuration at a new, empty bucket on the test S3 server.
+pub fn use_new_bucket(c: &mut Config, endpoint: &str) {
+    let bucket = format!("rectify-test-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+    let r = ureq::put(&format!("{endpoint}/{bucket}")).call();
+    assert!(r.is_ok(), "create bucket {bucket}: {:?}", r.err());
+    c.s3 = Some(rectify::config::S3Config { bucket, endpoint: Some(endpoint.to_string()), region: "us-east-1".into() });
+}
+
+/// A `multipart/form-data` body: text fields, then an optional file `(name, bytes)`.
+pub fn multipart(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> (String, Vec<u8>) {
+    let boundary = "----rectify-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+    }
+    if let Some((name, bytes)) = file {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 impl TestApp {
     pub fn start(backend: Backend) -> Option<TestApp> {
+        Self::start_with(backend, |_| {})
+    }
+
+    /// With changes to the test configuration.
+    pub fn start_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Option<TestApp> {
         let db = TestDb::create(backend)?;
         db.migrate_and_seed();
-        Some(Self::serve(db))
+        let mut config = test_config(&db);
+        configure(&mut config);
+        Some(Self::serve_config(std::sync::Arc::new(db), config))
     }
 
     /// With the reference ledger of the demo school.
@@ -155,8 +200,12 @@ impl TestApp {
 
     fn serve_shared(db: std::sync::Arc<TestDb>) -> TestApp {
         let config = test_config(&db);
+        Self::serve_config(db, config)
+    }
+
+    fn serve_config(db: std::sync::Arc<TestDb>, config: Config) -> TestApp {
         let pool = db::build_pool(&config.database_url, config.db_pool_size).unwrap();
-        let state = web::Data::new(AppState::new(config, pool));
+        let state = web::Data::new(AppState::new(config, pool).unwrap());
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = std::sync::mpsc::channel();
@@ -188,6 +237,33 @@ impl TestApp {
             None => req.call(),
         };
         Resp::from(result)
+    }
+
+    /// Sends a multipart form.
+    pub fn upload(&self, method: &str, path: &str, token: &str, form: (String, Vec<u8>), headers: &[(&str, &str)]) -> Resp {
+        let mut req = ureq::request(method, &self.url(path)).set("Authorization", &format!("Bearer {token}")).set("Content-Type", &form.0);
+        for (k, v) in headers {
+            req = req.set(k, v);
+        }
+        Resp::from(req.send_bytes(&form.1))
+    }
+
+    /// A raw GET, for binary bodies.
+    pub fn get_bytes(&self, path: &str, token: &str, headers: &[(&str, &str)]) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        let mut req = ureq::get(&self.url(path)).set("Authorization", &format!("Bearer {token}"));
+        for (k, v) in headers {
+            req = req.set(k, v);
+        }
+        let resp = match req.call() {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("GET {path}: {e}"),
+        };
+        let status = resp.status();
+        let headers = resp.headers_names().into_iter().map(|n| (n.clone(), resp.header(&n).unwrap_or("").to_string())).collect();
+        let mut body = Vec::new();
+        std::io::Read::read_to_end(&mut resp.into_reader(), &mut body).unwrap();
+        (status, headers, body)
     }
 
     pub fn get(&self, path: &str, token: &str) -> Resp {

@@ -9,6 +9,7 @@ mod concurrency;
 mod demo_ledger;
 mod departments;
 mod errors;
+mod evidence;
 mod ledger;
 mod matrix;
 mod migrations;

@@ -261,6 +261,19 @@ pub fn get(conn: &mut DbConn, caller: &Caller, id: i64) -> AppResult<MeasureView
     view(conn, m)
 }
 
+/// Whether the caller carries out the measure: one of its assignees, its responsible leader, or
+/// whoever edits the ledger. They report progress and submit evidence.
+pub fn works_on(conn: &mut DbConn, caller: &Caller, m: &Measure) -> AppResult<bool> {
+    if leads(caller, m) || edits_ledger(caller, m.organisation_id) {
+        return Ok(true);
+    }
+    let Some(user) = caller.user_id() else { return Ok(false) };
+    Ok(diesel::select(diesel::dsl::exists(
+        measure_assignees::table.filter(measure_assignees::measure_id.eq(m.id)).filter(measure_assignees::user_id.eq(user)),
+    ))
+    .get_result(conn)?)
+}
+
 /// The coordinator edits every measure; a responsible leader the measures it leads.
 fn leads(caller: &Caller, m: &Measure) -> bool {
     caller.has(Role::ResponsibleLeader) && caller.user_id().is_some() && m.responsible_leader_id == caller.user_id()
@@ -326,6 +339,12 @@ pub fn delete(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
         if m.version != expected_version {
             return Err(AppError::version_mismatch());
         }
+        if crate::domain::evidence::measure_has_evidence(conn, id)? {
+            return Err(AppError::conflict(
+                "measure_has_evidence",
+                "evidence was submitted for this measure; it is kept, so the measure stays",
+            ));
+        }
         diesel::delete(measure_progress::table.filter(measure_progress::measure_id.eq(id))).execute(conn)?;
         diesel::delete(measures::table.find(id)).execute(conn)?;
         let rest: Vec<i64> =
@@ -361,14 +380,7 @@ pub fn reorder(
 pub fn report_progress(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64, input: ProgressInput) -> AppResult<MeasureView> {
     write_tx(conn, |conn| {
         let m = visible(conn, caller, id)?;
-        let assigned = match caller.user_id() {
-            Some(u) => diesel::select(diesel::dsl::exists(
-                measure_assignees::table.filter(measure_assignees::measure_id.eq(id)).filter(measure_assignees::user_id.eq(u)),
-            ))
-            .get_result(conn)?,
-            None => false,
-        };
-        if !assigned && !leads(caller, &m) && !edits_ledger(caller, m.organisation_id) {
+        if !works_on(conn, caller, &m)? {
             return Err(AppError::forbidden(
                 "not_assigned",
                 "only the measure's assignees, its responsible leader and the coordinator report progress",
