@@ -28,7 +28,7 @@ p99() { awk '/ 99.00% in / { v = $3; u = $4; if (u ~ /^s/) v *= 1000; else if (u
 for DB in $DATABASES; do
     DATA=$(mktemp -d)
     if [ "$DB" = postgres ]; then
-        psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS rectify_bench" -c "CREATE DATABASE rectify_bench" >/dev/null
+        psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS rectify_bench WITH (FORCE)" -c "CREATE DATABASE rectify_bench" >/dev/null
         URL="${PG_ADMIN%/*}/rectify_bench"
     else
         URL="sqlite://$DATA/rectify.db"

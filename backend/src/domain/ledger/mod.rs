@@ -99,12 +99,17 @@ pub struct LedgerScope {
 }
 
 pub fn scope(conn: &mut DbConn, caller: &Caller) -> AppResult<LedgerScope> {
+    Ok(scope_in(caller, readable(conn, caller)?))
+}
+
+/// The scope within organisations already read for the caller.
+pub fn scope_in(caller: &Caller, orgs: OrgScope) -> LedgerScope {
     let org_wide = matches!(caller.principal, Principal::ApiToken { .. })
         || [Role::Admin, Role::Coordinator, Role::Leader, Role::Discipline, Role::ResponsibleLeader, Role::BureauSupervisor]
             .iter()
             .any(|r| caller.has(*r));
     let assigned_to = if org_wide { None } else { Some(caller.user_id().unwrap_or(-1)) };
-    Ok(LedgerScope { orgs: readable(conn, caller)?, assigned_to })
+    LedgerScope { orgs, assigned_to }
 }
 
 impl LedgerScope {

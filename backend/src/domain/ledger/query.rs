@@ -12,14 +12,14 @@ use super::inspections::visible as visible_inspection;
 use super::labels::{category_label, problem_label};
 use super::measures::{views, MeasureView};
 use super::page_cache::PageCache;
-use super::{scope, today_in, today_in_zone, LedgerScope, MeasureKind, MeasureStatus};
+use super::{scope_in, today_in, today_in_zone, LedgerScope, MeasureKind, MeasureStatus};
 use crate::auth::Caller;
 use crate::db::{DbConn, MultiBackend};
-use crate::domain::organisations::OrgScope;
+use crate::domain::organisations::{readable_with_revision, OrgScope};
 use crate::domain::{page_bounds, Page};
 use crate::error::{AppError, AppResult};
 use crate::models::Measure;
-use crate::schema::{categories, departments, measure_assignees, measures, organisations, problems, users};
+use crate::schema::{categories, departments, measure_assignees, measures, problems, users};
 
 /// Statuses in which a measure counts as done (the sign-off workflow adds them).
 pub const DONE: &[&str] = &[];
@@ -151,9 +151,9 @@ fn page(conn: &mut DbConn, s: &LedgerScope, q: &MeasureQuery, today: NaiveDate, 
 /// query string, which with the caller's scope and today's date keys the page cache.
 pub fn list_json(conn: &mut DbConn, caller: &Caller, q: &MeasureQuery, raw_query: &str, cache: &PageCache) -> AppResult<Bytes> {
     let (limit, offset) = page_bounds(q.limit, q.offset)?;
-    let s = scope(conn, caller)?;
     // Read before the page, so that a page is never older than the revision it is kept under.
-    let (revision, timezone) = revision_and_zone(conn, &s.orgs, caller.organisation_id)?;
+    let (orgs, revision, timezone) = readable_with_revision(conn, caller)?;
+    let s = scope_in(caller, orgs);
     let today = today_in_zone(&timezone);
     let key = format!("{:?}|{:?}|{today}|{raw_query}", s.orgs, s.assigned_to);
     if let Some(page) = cache.get(&key, revision) {
@@ -165,19 +165,6 @@ pub fn list_json(conn: &mut DbConn, caller: &Caller, q: &MeasureQuery, raw_query
     let json = Bytes::from(serde_json::to_vec(&page).map_err(AppError::internal)?);
     cache.put(key, revision, json.clone());
     Ok(json)
-}
-
-/// The sum of the organisations' ledger revisions, which database triggers move on with every
-/// change to their measures (revisions only grow, so the sum changes whenever one does), and
-/// the time zone of the caller's organisation, which is always among them.
-fn revision_and_zone(conn: &mut DbConn, orgs: &OrgScope, own: i64) -> AppResult<(i64, String)> {
-    let mut query = organisations::table.select((organisations::id, organisations::ledger_revision, organisations::timezone)).into_boxed();
-    if let OrgScope::Only(ids) = orgs {
-        query = query.filter(organisations::id.eq_any(ids.clone()));
-    }
-    let rows: Vec<(i64, i64, String)> = query.load(conn)?;
-    let zone = rows.iter().find(|r| r.0 == own).map(|r| r.2.clone()).unwrap_or_default();
-    Ok((rows.iter().map(|r| r.1).sum(), zone))
 }
 
 /// One row of the 台账: a measure with its problem and category, and names for people.
