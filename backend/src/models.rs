@@ -115,6 +115,7 @@ pub struct Inspection {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub signoff_chain: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -178,6 +179,10 @@ pub struct Measure {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub submission_round: i32,
+    pub submitted_by: Option<i64>,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub next_lookback: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -232,4 +237,21 @@ pub struct EvidenceVersion {
     pub reason: Option<String>,
     pub changed_by: Option<i64>,
     pub changed_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = signoffs)]
+pub struct Signoff {
+    pub id: i64,
+    pub measure_id: i64,
+    pub round: i32,
+    pub stage: String,
+    pub decision: String,
+    pub comment: String,
+    pub evidence_digest: String,
+    pub signer_id: i64,
+    pub repeat_signer: bool,
+    pub created_at: NaiveDateTime,
+    pub invalidated_at: Option<NaiveDateTime>,
+    pub invalidated_reason: Option<String>,
 }

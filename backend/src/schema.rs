@@ -12,6 +12,8 @@ diesel::table! {
         updated_at -> Timestamp,
         ledger_revision -> BigInt,
         storage_used -> BigInt,
+        signoff_chain -> Text,
+        allow_repeat_signer -> Bool,
     }
 }
 
@@ -94,6 +96,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        signoff_chain -> Text,
     }
 }
 
@@ -157,6 +160,10 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        submission_round -> Integer,
+        submitted_by -> Nullable<BigInt>,
+        submitted_at -> Nullable<Timestamp>,
+        next_lookback -> Nullable<Date>,
     }
 }
 
@@ -250,6 +257,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    signoffs (id) {
+        id -> BigInt,
+        measure_id -> BigInt,
+        round -> Integer,
+        stage -> Text,
+        decision -> Text,
+        comment -> Text,
+        evidence_digest -> Text,
+        signer_id -> BigInt,
+        repeat_signer -> Bool,
+        created_at -> Timestamp,
+        invalidated_at -> Nullable<Timestamp>,
+        invalidated_reason -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(departments -> organisations (organisation_id));
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(users -> departments (department_id));
@@ -266,6 +290,7 @@ diesel::joinable!(measure_assignees -> measures (measure_id));
 diesel::joinable!(measure_supporting_departments -> measures (measure_id));
 diesel::joinable!(measure_progress -> measures (measure_id));
 diesel::joinable!(evidence -> evidence_files (file_id));
+diesel::joinable!(signoffs -> measures (measure_id));
 diesel::joinable!(evidence_versions -> evidence_files (file_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -287,4 +312,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     evidence,
     evidence_versions,
     idempotency_keys,
+    signoffs,
 );

@@ -16,6 +16,7 @@ use crate::domain::ledger::import::{self, ImportReport};
 use crate::domain::ledger::inspections::{self, InspectionPatch, InspectionQuery, InspectionView, NewInspection};
 use crate::domain::ledger::measures::{self, MeasurePatch, MeasureView, NewMeasure, ProgressEntry, ProgressInput};
 use crate::domain::ledger::query::{self, InspectionStats, LedgerRow, MeasureQuery};
+use crate::domain::ledger::signoffs::{self, SignoffInput, SignoffOutcome, SignoffsView};
 use crate::domain::ledger::structure::{self, CategoryInput, CategoryView, NewProblem, ProblemPatch, ProblemView};
 use crate::domain::Page;
 use crate::error::AppResult;
@@ -25,6 +26,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(list_inspections)
         .service(create_inspection)
         .service(get_inspection)
+        .service(submit_measure)
+        .service(sign_measure)
+        .service(list_signoffs)
         .service(update_inspection)
         .service(delete_inspection)
         .service(list_categories)
@@ -349,6 +353,49 @@ async fn list_measures(
     let (raw, pages) = (req.query_string().to_owned(), state.pages.clone());
     let json = db!(state, auth.caller, |c, who| query::list_json(c, &who, &q, &raw, &pages));
     Ok(HttpResponse::Ok().content_type(ContentType::json()).body(json))
+}
+
+/// Hands the measure in for sign-off (needs evidence): `submitted`.
+#[utoipa::path(tag = "measures", security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = String, Header)),
+    responses((status = 200, description = "Submitted", body = MeasureView, headers(("ETag" = String))),
+        Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired))]
+#[post("/measures/{id}/submit")]
+async fn submit_measure(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    v: IfMatch,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let m = db!(state, auth.caller, |c, who| signoffs::submit(c, &who, id, v.0));
+    Ok(with_etag(StatusCode::OK, m.version, &m))
+}
+
+/// A decision on the stage that is waiting: `approve`, or `return` with a reason. The stage
+/// follows from the measure's status; the caller must be its reviewer.
+#[utoipa::path(tag = "measures", security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = String, Header)), request_body = SignoffInput,
+    responses((status = 201, description = "Recorded; the measure moved on (or back)", body = SignoffOutcome, headers(("ETag" = String))),
+        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired, Invalid))]
+#[post("/measures/{id}/signoffs")]
+async fn sign_measure(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    v: IfMatch,
+    body: web::Json<SignoffInput>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let outcome = db!(state, auth.caller, |c, who| signoffs::decide(c, &who, id, v.0, body.into_inner()));
+    Ok(with_etag(StatusCode::CREATED, outcome.measure.version, &outcome))
+}
+
+/// The measure's sign-offs, newest first, each with whether the evidence still matches.
+#[utoipa::path(tag = "measures", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, description = "The sign-offs", body = SignoffsView), Unauthorized, NotFound))]
+#[get("/measures/{id}/signoffs")]
+async fn list_signoffs(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<web::Json<SignoffsView>> {
+    let id = id.into_inner();
+    Ok(web::Json(db!(state, auth.caller, |c, who| signoffs::list(c, &who, id))))
 }
 
 /// One measure.

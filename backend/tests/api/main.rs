@@ -15,4 +15,5 @@ mod matrix;
 mod migrations;
 mod openapi_doc;
 mod organisations;
+mod signoffs;
 mod users;

@@ -15,6 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use self::filetype::FileType;
 use super::ledger::measures::{visible as visible_measure, works_on};
 use super::ledger::scope;
+use super::ledger::signoffs;
 use super::organisations::OrgScope;
 use super::{check, double_option, now, optional_text, page_bounds, required_text, utc, Page};
 use crate::auth::{Caller, Principal};
@@ -374,6 +375,7 @@ pub fn create(
             .returning(evidence::all_columns)
             .get_result(conn)?;
         record_version(conn, caller, &e, Change::Created, None)?;
+        signoffs::evidence_changed(conn, e.measure_id, &format!("新增佐证材料《{}》", e.title))?;
         let v = view(e, f);
         if let Some(r) = idempotency {
             let body = serde_json::to_string(&v).map_err(AppError::internal)?;
@@ -450,6 +452,7 @@ pub fn replace_file(
             .returning(evidence::all_columns)
             .get_result(conn)?;
         record_version(conn, caller, &e, Change::FileReplaced, None)?;
+        signoffs::evidence_changed(conn, e.measure_id, &format!("替换了佐证材料《{}》的文件", e.title))?;
         Ok(view(e, f))
     })
 }
@@ -483,6 +486,7 @@ pub fn edit(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64, 
             .returning(evidence::all_columns)
             .get_result(conn)?;
         record_version(conn, caller, &e, Change::DetailsEdited, None)?;
+        signoffs::evidence_changed(conn, e.measure_id, &format!("修改了佐证材料《{}》的信息", e.title))?;
         Ok(view(e, f))
     })
 }
@@ -506,6 +510,7 @@ pub fn delete(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
             .returning(evidence::all_columns)
             .get_result(conn)?;
         record_version(conn, caller, &e, Change::Deleted, Some(&reason))?;
+        signoffs::evidence_changed(conn, e.measure_id, &format!("删除了佐证材料《{}》", e.title))?;
         Ok(view(e, f))
     })
 }

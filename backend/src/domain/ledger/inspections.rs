@@ -12,7 +12,7 @@ use crate::domain::organisations::OrgScope;
 use crate::domain::{check, now, optional_text, page_bounds, required_text, utc, Page};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::models::{Inspection, LeadingGroupMember};
-use crate::schema::{categories, inspections, leading_group_members, measure_assignees, measures, users};
+use crate::schema::{categories, inspections, leading_group_members, measure_assignees, measures, organisations, users};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GroupMemberView {
@@ -263,8 +263,11 @@ pub fn create(conn: &mut DbConn, caller: &Caller, input: NewInspection) -> AppRe
         check_dates(&mut errors, input.onsite_start, input.onsite_end, input.feedback_date, input.deadline);
         check(errors)?;
         let t = now();
+        // The inspection keeps the sign-off chain its organisation uses today.
+        let chain: String = organisations::table.find(org).select(organisations::signoff_chain).first(conn)?;
         let row: Inspection = diesel::insert_into(inspections::table)
             .values((
+                inspections::signoff_chain.eq(chain),
                 inspections::organisation_id.eq(org),
                 inspections::title.eq(&title),
                 inspections::inspector.eq(&inspector),

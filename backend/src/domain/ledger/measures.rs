@@ -38,6 +38,8 @@ pub struct MeasureView {
     /// 整改进展 (latest); the history is at `/measures/{id}/progress`.
     pub progress: String,
     pub status: MeasureStatus,
+    /// A monitored long-term measure's next look-back (回头看).
+    pub next_lookback: Option<NaiveDate>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -75,6 +77,7 @@ pub fn views(conn: &mut DbConn, rows: Vec<Measure>) -> AppResult<Vec<MeasureView
             deadline: m.deadline,
             progress: m.progress,
             status: MeasureStatus::parse(&m.status).unwrap_or(MeasureStatus::NotStarted),
+            next_lookback: m.next_lookback,
             version: m.version,
             created_at: utc(m.created_at),
             updated_at: utc(m.updated_at),

@@ -22,7 +22,9 @@ pub mod labels;
 pub mod measures;
 pub mod page_cache;
 pub mod query;
+pub mod signoffs;
 pub mod structure;
+pub mod workflow;
 
 use chrono::{NaiveDate, Utc};
 use diesel::prelude::*;
@@ -65,6 +67,16 @@ text_enum!(
     MeasureStatus {
         NotStarted = "not_started",
         InProgress = "in_progress",
+        /// Waiting for the first sign-off.
+        Submitted = "submitted",
+        /// 审核: the responsible leader approved.
+        Approved = "approved",
+        /// 审批: the leading group's leader signed.
+        Signed = "signed",
+        /// 核验: the discipline committee verified; done.
+        Verified = "verified",
+        /// A long-term measure, verified and watched by look-back checks; done.
+        Monitoring = "monitoring",
     }
 );
 

@@ -21,8 +21,8 @@ use crate::error::{AppError, AppResult};
 use crate::models::Measure;
 use crate::schema::{categories, departments, measure_assignees, measures, problems, users};
 
-/// Statuses in which a measure counts as done (the sign-off workflow adds them).
-pub const DONE: &[&str] = &[];
+/// Statuses in which a measure counts as done.
+pub const DONE: &[&str] = &["verified", "monitoring"];
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq)]
 pub enum MeasureSort {

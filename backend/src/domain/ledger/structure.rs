@@ -290,8 +290,11 @@ fn problem_views(conn: &mut DbConn, rows: Vec<Problem>) -> AppResult<Vec<Problem
 
 fn derive_view<'a>(p: Problem, statuses: impl Iterator<Item = &'a str>) -> ProblemView {
     let statuses: Vec<&str> = statuses.collect();
+    let done = |s: &&str| super::workflow::DONE.iter().any(|d| d.as_str() == *s);
     let status = if statuses.iter().all(|s| *s == MeasureStatus::NotStarted.as_str()) {
         MeasureStatus::NotStarted
+    } else if statuses.iter().all(done) {
+        MeasureStatus::Verified
     } else {
         MeasureStatus::InProgress
     };

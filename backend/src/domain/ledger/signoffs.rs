@@ -1,0 +1,348 @@
+//! Submissions and sign-offs of measures. Each sign-off records a digest of the evidence its
+//! signer saw; a later change to that evidence invalidates it and sends the measure back to
+//! `submitted`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+use super::measures::{view, visible, works_on, MeasureView};
+use super::workflow::{segregation, submittable, Chain, Refusal, Stage};
+use super::{today_in, GroupRole, MeasureKind, MeasureStatus};
+use crate::auth::{Caller, Role};
+use crate::db::{write_tx, DbConn};
+use crate::domain::{check, now, required_text, utc};
+use crate::error::{AppError, AppResult};
+use crate::models::{Measure, Signoff};
+use crate::schema::{
+    evidence, evidence_files, inspections, leading_group_members, measure_progress, measures, organisations, signoffs, users,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approve,
+    /// 退回: back to `in_progress`, with a reason.
+    Return,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignoffInput {
+    pub decision: Decision,
+    /// Required when returning.
+    #[serde(default)]
+    pub comment: String,
+    /// For a long-term measure's last stage: when the first look-back is due (default in 90 days).
+    pub next_lookback: Option<NaiveDate>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignoffView {
+    pub id: i64,
+    /// Which submission of the measure this belongs to (1, 2, … after returns).
+    pub round: i32,
+    #[schema(example = "approve")]
+    pub stage: String,
+    pub decision: Decision,
+    pub comment: String,
+    pub signer_id: i64,
+    pub signer_name: String,
+    /// The organisation let this person decide a second stage of the measure.
+    pub repeat_signer: bool,
+    /// SHA-256 over the sorted (evidence id, version, content hash) the signer saw.
+    pub evidence_digest: String,
+    /// The measure's evidence is still what the signer saw.
+    pub evidence_matches: bool,
+    pub invalidated_at: Option<DateTime<Utc>>,
+    /// What changed in the evidence afterwards.
+    pub invalidated_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignoffsView {
+    pub status: MeasureStatus,
+    /// The stages of the chain, in order.
+    pub chain: Vec<String>,
+    /// The stage waiting for a decision.
+    pub pending_stage: Option<String>,
+    /// The digest of the measure's current evidence.
+    pub evidence_digest: String,
+    /// Newest first.
+    pub items: Vec<SignoffView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignoffOutcome {
+    pub signoff: SignoffView,
+    pub measure: MeasureView,
+}
+
+/// SHA-256 over the sorted `(evidence id, version, content hash)` of the measure's current evidence.
+pub fn evidence_digest(conn: &mut DbConn, measure_id: i64) -> AppResult<String> {
+    let rows: Vec<(i64, i64, String)> = evidence::table
+        .inner_join(evidence_files::table)
+        .filter(evidence::measure_id.eq(measure_id))
+        .filter(evidence::deleted_at.is_null())
+        .order(evidence::id)
+        .select((evidence::id, evidence::version, evidence_files::sha256))
+        .load(conn)?;
+    let mut h = Sha256::new();
+    for (id, version, sha) in &rows {
+        h.update(format!("{id}:{version}:{sha}\n"));
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+fn chain_of(conn: &mut DbConn, m: &Measure) -> AppResult<Chain> {
+    let chain: String = inspections::table.find(m.inspection_id).select(inspections::signoff_chain).first(conn)?;
+    Ok(Chain::parse(&chain).unwrap_or_else(Chain::full))
+}
+
+fn status_of(m: &Measure) -> MeasureStatus {
+    MeasureStatus::parse(&m.status).unwrap_or(MeasureStatus::NotStarted)
+}
+
+/// Hands the measure in for sign-off: its assignees, its responsible leader or the coordinator,
+/// with at least one piece of evidence.
+pub fn submit(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64) -> AppResult<MeasureView> {
+    write_tx(conn, |conn| {
+        let m = visible(conn, caller, id)?;
+        if !works_on(conn, caller, &m)? {
+            return Err(AppError::forbidden(
+                "not_assigned",
+                "only the measure's assignees, its responsible leader and the coordinator submit it",
+            ));
+        }
+        if m.version != expected_version {
+            return Err(AppError::version_mismatch());
+        }
+        if !submittable(status_of(&m)) {
+            return Err(AppError::conflict("not_submittable", "the measure is already submitted or signed off"));
+        }
+        let has_evidence = evidence::table
+            .filter(evidence::measure_id.eq(id))
+            .filter(evidence::deleted_at.is_null())
+            .select(evidence::id)
+            .first::<i64>(conn)
+            .optional()?;
+        if has_evidence.is_none() {
+            return Err(AppError::conflict("no_evidence", "submit evidence (佐证材料) before handing the measure in"));
+        }
+        if chain_of(conn, &m)?.stages().contains(&Stage::Approve) && m.responsible_leader_id.is_none() {
+            return Err(AppError::conflict("no_responsible_leader", "name the measure's responsible leader, who approves it first"));
+        }
+        let m: Measure = diesel::update(measures::table.find(id).filter(measures::version.eq(expected_version)))
+            .set((
+                measures::status.eq(MeasureStatus::Submitted.as_str()),
+                measures::submission_round.eq(m.submission_round + 1),
+                measures::submitted_by.eq(caller.user_id()),
+                measures::submitted_at.eq(now()),
+                measures::version.eq(expected_version + 1),
+                measures::updated_at.eq(now()),
+            ))
+            .returning(measures::all_columns)
+            .get_result::<Measure>(conn)
+            .optional()?
+            .ok_or_else(AppError::version_mismatch)?;
+        view(conn, m)
+    })
+}
+
+/// Whether the caller reviews `stage` of this measure.
+fn reviews(conn: &mut DbConn, caller: &Caller, m: &Measure, stage: Stage) -> AppResult<bool> {
+    let Some(user) = caller.user_id() else { return Ok(false) };
+    Ok(match stage {
+        Stage::Approve => m.responsible_leader_id == Some(user),
+        Stage::Sign => {
+            let today = today_in(conn, m.organisation_id)?;
+            leading_group_members::table
+                .filter(leading_group_members::inspection_id.eq(m.inspection_id))
+                .filter(leading_group_members::user_id.eq(user))
+                .filter(leading_group_members::group_role.eq(GroupRole::Leader.as_str()))
+                .filter(leading_group_members::from_date.is_null().or(leading_group_members::from_date.le(today)))
+                .filter(leading_group_members::until_date.is_null().or(leading_group_members::until_date.gt(today)))
+                .select(leading_group_members::id)
+                .first::<i64>(conn)
+                .optional()?
+                .is_some()
+        }
+        Stage::Verify => caller.has(Role::Discipline) && caller.organisation_id == m.organisation_id,
+    })
+}
+
+fn who_reviews(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Approve => "the measure's responsible leader approves it",
+        Stage::Sign => "the leader of the inspection's leading group signs it",
+        Stage::Verify => "the discipline committee verifies it",
+    }
+}
+
+/// A decision on the stage that is waiting. The stage follows from the measure's status; the
+/// caller must be its reviewer and must not have submitted the measure or (unless the
+/// organisation allows it) decided an earlier stage of this round.
+pub fn decide(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64, input: SignoffInput) -> AppResult<SignoffOutcome> {
+    write_tx(conn, |conn| {
+        let m = visible(conn, caller, id)?;
+        // The precondition first: a decision on a measure that moved on is stale, whoever sends it.
+        if m.version != expected_version {
+            return Err(AppError::version_mismatch());
+        }
+        let chain = chain_of(conn, &m)?;
+        let Some(stage) = chain.pending(status_of(&m)) else {
+            return Err(AppError::conflict("not_awaiting_signoff", "the measure is not waiting for a sign-off"));
+        };
+        if !reviews(conn, caller, &m, stage)? {
+            return Err(AppError::forbidden("not_your_stage", format!("at this stage {}", who_reviews(stage))));
+        }
+        let user = caller.user_id().unwrap_or_default();
+        let earlier: Vec<i64> = valid_signoffs(conn, &m)?.into_iter().map(|s| s.signer_id).collect();
+        let allow_repeat: bool = organisations::table.find(m.organisation_id).select(organisations::allow_repeat_signer).first(conn)?;
+        let repeat_signer = segregation(user, m.submitted_by, &earlier, allow_repeat).map_err(|r| match r {
+            Refusal::OwnSubmission => AppError::forbidden("own_submission", "nobody signs off their own submission"),
+            Refusal::SecondStage => AppError::forbidden("second_stage", "one person signs at most one stage of a measure"),
+        })?;
+        let comment = if input.decision == Decision::Return {
+            let mut errors = Vec::new();
+            let c = required_text(&mut errors, "/comment", &input.comment, 2000);
+            check(errors)?;
+            c
+        } else {
+            input.comment.trim().to_string()
+        };
+        let t = now();
+        let signoff: Signoff = diesel::insert_into(signoffs::table)
+            .values((
+                signoffs::measure_id.eq(id),
+                signoffs::round.eq(m.submission_round),
+                signoffs::stage.eq(stage.as_str()),
+                signoffs::decision.eq(if input.decision == Decision::Approve { "approve" } else { "return" }),
+                signoffs::comment.eq(&comment),
+                signoffs::evidence_digest.eq(evidence_digest(conn, id)?),
+                signoffs::signer_id.eq(user),
+                signoffs::repeat_signer.eq(repeat_signer),
+                signoffs::created_at.eq(t),
+            ))
+            .returning(signoffs::all_columns)
+            .get_result(conn)?;
+        let kind = MeasureKind::parse(&m.kind).unwrap_or(MeasureKind::TimeBound);
+        let (status, next_lookback) = match input.decision {
+            Decision::Return => (MeasureStatus::InProgress, m.next_lookback),
+            Decision::Approve => match chain.after_approval(stage, kind) {
+                MeasureStatus::Monitoring => {
+                    let due = input.next_lookback.unwrap_or(today_in(conn, m.organisation_id)? + chrono::Duration::days(90));
+                    (MeasureStatus::Monitoring, Some(due))
+                }
+                s => (s, m.next_lookback),
+            },
+        };
+        if input.decision == Decision::Return {
+            note(conn, id, Some(user), &format!("退回（{}）：{comment}", stage_name(stage)))?;
+        }
+        let m: Measure = diesel::update(measures::table.find(id).filter(measures::version.eq(expected_version)))
+            .set((
+                measures::status.eq(status.as_str()),
+                measures::next_lookback.eq(next_lookback),
+                measures::version.eq(expected_version + 1),
+                measures::updated_at.eq(t),
+            ))
+            .returning(measures::all_columns)
+            .get_result::<Measure>(conn)
+            .optional()?
+            .ok_or_else(AppError::version_mismatch)?;
+        let current = evidence_digest(conn, id)?;
+        Ok(SignoffOutcome { signoff: signoff_view(conn, signoff, &current)?, measure: view(conn, m)? })
+    })
+}
+
+fn stage_name(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Approve => "审核",
+        Stage::Sign => "审批",
+        Stage::Verify => "核验",
+    }
+}
+
+/// A line in the measure's progress history.
+fn note(conn: &mut DbConn, measure_id: i64, author: Option<i64>, text: &str) -> AppResult<()> {
+    diesel::insert_into(measure_progress::table)
+        .values((
+            measure_progress::measure_id.eq(measure_id),
+            measure_progress::author_id.eq(author),
+            measure_progress::progress.eq(text),
+            measure_progress::created_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Approvals of the current round that still stand.
+fn valid_signoffs(conn: &mut DbConn, m: &Measure) -> AppResult<Vec<Signoff>> {
+    Ok(signoffs::table
+        .filter(signoffs::measure_id.eq(m.id))
+        .filter(signoffs::round.eq(m.submission_round))
+        .filter(signoffs::decision.eq("approve"))
+        .filter(signoffs::invalidated_at.is_null())
+        .select(Signoff::as_select())
+        .load(conn)?)
+}
+
+/// After evidence of a measure was added, replaced, edited or deleted (inside that change's
+/// transaction): sign-offs that covered other evidence no longer stand, and a measure past
+/// `submitted` goes back there, with a note saying what changed.
+pub fn evidence_changed(conn: &mut DbConn, measure_id: i64, what: &str) -> AppResult<()> {
+    let m: Measure = measures::table.find(measure_id).select(Measure::as_select()).first(conn)?;
+    let standing = valid_signoffs(conn, &m)?;
+    if standing.is_empty() {
+        return Ok(());
+    }
+    let reason = format!("{what}，此前的签核已失效");
+    diesel::update(signoffs::table.filter(signoffs::id.eq_any(standing.iter().map(|s| s.id).collect::<Vec<_>>())))
+        .set((signoffs::invalidated_at.eq(now()), signoffs::invalidated_reason.eq(&reason)))
+        .execute(conn)?;
+    diesel::update(measures::table.find(measure_id))
+        .set((measures::status.eq(MeasureStatus::Submitted.as_str()), measures::version.eq(m.version + 1), measures::updated_at.eq(now())))
+        .execute(conn)?;
+    note(conn, measure_id, None, &format!("系统：{reason}，需重新签核"))
+}
+
+fn signoff_view(conn: &mut DbConn, s: Signoff, current_digest: &str) -> AppResult<SignoffView> {
+    let signer_name: String = users::table.find(s.signer_id).select(users::display_name).first(conn)?;
+    Ok(SignoffView {
+        id: s.id,
+        round: s.round,
+        decision: if s.decision == "return" { Decision::Return } else { Decision::Approve },
+        evidence_matches: s.evidence_digest == current_digest,
+        stage: s.stage,
+        comment: s.comment,
+        signer_id: s.signer_id,
+        signer_name,
+        repeat_signer: s.repeat_signer,
+        evidence_digest: s.evidence_digest,
+        invalidated_at: s.invalidated_at.map(utc),
+        invalidated_reason: s.invalidated_reason,
+        created_at: utc(s.created_at),
+    })
+}
+
+/// Every sign-off of the measure, with whether the evidence still matches.
+pub fn list(conn: &mut DbConn, caller: &Caller, id: i64) -> AppResult<SignoffsView> {
+    let m = visible(conn, caller, id)?;
+    let chain = chain_of(conn, &m)?;
+    let current = evidence_digest(conn, id)?;
+    let rows: Vec<Signoff> =
+        signoffs::table.filter(signoffs::measure_id.eq(id)).order(signoffs::id.desc()).select(Signoff::as_select()).load(conn)?;
+    let items = rows.into_iter().map(|s| signoff_view(conn, s, &current)).collect::<AppResult<Vec<_>>>()?;
+    let status = status_of(&m);
+    Ok(SignoffsView {
+        status,
+        chain: chain.stages().iter().map(|s| s.as_str().to_string()).collect(),
+        pending_stage: chain.pending(status).map(|s| s.as_str().to_string()),
+        evidence_digest: current,
+        items,
+    })
+}

@@ -1,0 +1,148 @@
+//! The sign-off chain through the API: submit, approve → sign → verify, returns, segregation of
+//! duties, sign-offs tied to evidence, and two reviewers racing for one stage.
+
+use serde_json::{json, Value};
+
+use crate::common::*;
+use crate::evidence::PDF;
+use crate::ledger::build;
+use crate::on_both_databases;
+
+fn add_evidence(app: &TestApp, token: &str, measure: i64, title: &str) -> Value {
+    app.upload("POST", &format!("/api/v1/measures/{measure}/evidence"), token, multipart(&[("title", title)], Some(("a.pdf", PDF))), &[])
+        .ok(201)
+        .clone()
+}
+
+fn version(app: &TestApp, token: &str, measure: i64) -> String {
+    app.get(&format!("/api/v1/measures/{measure}"), token).etag()
+}
+
+fn decide(app: &TestApp, token: &str, measure: i64, body: Value) -> Resp {
+    let v = version(app, token, measure);
+    app.call("POST", &format!("/api/v1/measures/{measure}/signoffs"), Some(token), Some(body), &[("If-Match", &v)])
+}
+
+fn submit(app: &TestApp, token: &str, measure: i64) -> Resp {
+    let v = version(app, token, measure);
+    app.call("POST", &format!("/api/v1/measures/{measure}/submit"), Some(token), None, &[("If-Match", &v)])
+}
+
+on_both_databases!(a_measure_is_submitted_approved_signed_and_verified, |app: &TestApp| {
+    let b = build(app);
+    let m = b.measures[0]; // assigned to jiangf, responsible leader qinss
+    let (jiangf, qinss, zhanghc, daixb, zgb) =
+        (app.login("jiangf"), app.login("qinss"), app.login("zhanghc"), app.login("daixb"), app.login("zgb"));
+    submit(app, &jiangf, m).problem(409, "no_evidence");
+    decide(app, &qinss, m, json!({"decision": "approve"})).problem(409, "not_awaiting_signoff");
+    add_evidence(app, &jiangf, m, "党委（扩大）会会议纪要");
+    app.call("POST", &format!("/api/v1/measures/{m}/submit"), Some(&jiangf), None, &[]).problem(428, "if_match_required");
+    assert_eq!(submit(app, &jiangf, m).ok(200)["status"], "submitted");
+    submit(app, &jiangf, m).problem(409, "not_submittable");
+
+    // Each stage has its reviewer, in turn.
+    decide(app, &zhanghc, m, json!({"decision": "approve"})).problem(403, "not_your_stage");
+    decide(app, &daixb, m, json!({"decision": "approve"})).problem(403, "not_your_stage");
+    decide(app, &jiangf, m, json!({"decision": "approve"})).problem(403, "not_your_stage");
+    let r = decide(app, &qinss, m, json!({"decision": "approve", "comment": "材料齐全"}));
+    assert_eq!(r.ok(201)["measure"]["status"], "approved");
+    assert_eq!(r.json["signoff"]["stage"], "approve");
+    decide(app, &qinss, m, json!({"decision": "approve"})).problem(403, "not_your_stage");
+    // 张红昌 leads the group now (杨奎 did until 2021-08-24).
+    assert_eq!(decide(app, &zhanghc, m, json!({"decision": "approve"})).ok(201)["measure"]["status"], "signed");
+    assert_eq!(decide(app, &daixb, m, json!({"decision": "approve"})).ok(201)["measure"]["status"], "verified");
+    decide(app, &daixb, m, json!({"decision": "approve"})).problem(409, "not_awaiting_signoff");
+
+    let s = app.get(&format!("/api/v1/measures/{m}/signoffs"), &zgb).ok(200).clone();
+    assert_eq!(s["chain"], json!(["approve", "sign", "verify"]));
+    let items = s["items"].as_array().unwrap();
+    assert_eq!(items.iter().map(|i| i["stage"].as_str().unwrap()).collect::<Vec<_>>(), ["verify", "sign", "approve"]);
+    assert!(items.iter().all(|i| i["evidence_matches"] == true && i["signer_name"].is_string()));
+    let stats = app.get(&format!("/api/v1/inspections/{}/stats", b.inspection), &zgb).ok(200).clone();
+    assert_eq!(stats["overall"]["done"], 1, "a verified measure counts as done");
+    assert_eq!(stats["overall"]["overdue"], 0, "and is no longer overdue");
+
+    // New evidence after the sign-offs: they no longer stand, and the chain starts again.
+    add_evidence(app, &jiangf, m, "补充的现场照片说明");
+    assert_eq!(app.get(&format!("/api/v1/measures/{m}"), &zgb).ok(200)["status"], "submitted");
+    let s = app.get(&format!("/api/v1/measures/{m}/signoffs"), &zgb).ok(200).clone();
+    assert_eq!(s["pending_stage"], "approve");
+    assert!(s["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|i| i["evidence_matches"] == false && i["invalidated_reason"].as_str().unwrap().contains("补充的现场照片说明")));
+    let history = app.get(&format!("/api/v1/measures/{m}/progress"), &zgb).ok(200).clone();
+    assert!(history[0]["progress"].as_str().unwrap().starts_with("系统：新增佐证材料《补充的现场照片说明》"), "{history}");
+    assert_eq!(
+        decide(app, &qinss, m, json!({"decision": "approve"})).ok(201)["measure"]["status"],
+        "approved",
+        "the same people sign again"
+    );
+});
+
+on_both_databases!(returns_need_a_reason_and_duties_stay_segregated, |app: &TestApp| {
+    let b = build(app);
+    let (m1, m2) = (b.measures[1], b.measures[2]); // m1: qinlm, led by xuzg; m2: long-term, led by qinss
+    let (xuzg, zgb, zhanghc, daixb) = (app.login("xuzg"), app.login("zgb"), app.login("zhanghc"), app.login("daixb"));
+
+    // Nobody signs off their own submission.
+    add_evidence(app, &xuzg, m1, "学习资料汇编");
+    submit(app, &xuzg, m1).ok(200);
+    decide(app, &xuzg, m1, json!({"decision": "approve"})).problem(403, "own_submission");
+    decide(app, &xuzg, m1, json!({"decision": "return", "comment": "x"})).problem(403, "own_submission");
+
+    // A return needs a reason, goes back to in_progress, and leaves the reason in the history.
+    let zgb_v = version(app, &zgb, m2);
+    app.patch(&format!("/api/v1/measures/{m2}"), &zgb, &zgb_v, json!({"responsible_leader_id": app.user_id(&zgb, "zhanghc")})).ok(200);
+    add_evidence(app, &zgb, m2, "班子成员责任清单");
+    submit(app, &zgb, m2).ok(200);
+    decide(app, &zhanghc, m2, json!({"decision": "return"})).problem(422, "validation_failed");
+    let r = decide(app, &zhanghc, m2, json!({"decision": "return", "comment": "缺少会议记录"}));
+    assert_eq!(r.ok(201)["measure"]["status"], "in_progress");
+    assert_eq!(r.json["signoff"]["decision"], "return");
+    let history = app.get(&format!("/api/v1/measures/{m2}/progress"), &zgb).ok(200).clone();
+    assert_eq!(history[0]["progress"], "退回（审核）：缺少会议记录");
+
+    // One person signs at most one stage: 张红昌 approved as responsible leader, so he may not
+    // also sign as the group's leader.
+    submit(app, &zgb, m2).ok(200);
+    decide(app, &zhanghc, m2, json!({"decision": "approve"})).ok(201);
+    decide(app, &zhanghc, m2, json!({"decision": "approve"})).problem(403, "second_stage");
+
+    // Discipline cannot jump the queue.
+    decide(app, &daixb, m2, json!({"decision": "approve"})).problem(403, "not_your_stage");
+});
+
+on_both_databases!(two_reviewers_racing_for_one_stage_record_one_decision, |app: &TestApp| {
+    let b = build(app);
+    let m = b.measures[0];
+    let (jiangf, qinss) = (app.login("jiangf"), app.login("qinss"));
+    add_evidence(app, &jiangf, m, "会议纪要");
+    submit(app, &jiangf, m).ok(200);
+    let v = version(app, &qinss, m);
+    let results: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let (v, qinss) = (v.clone(), qinss.clone());
+                s.spawn(move || {
+                    app.call(
+                        "POST",
+                        &format!("/api/v1/measures/{m}/signoffs"),
+                        Some(&qinss),
+                        Some(json!({"decision": "approve"})),
+                        &[("If-Match", &v)],
+                    )
+                    .status
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut sorted = results.clone();
+    sorted.sort();
+    assert!(sorted == [201, 409] || sorted == [201, 412], "exactly one decision wins: {results:?}");
+    let s = app.get(&format!("/api/v1/measures/{m}/signoffs"), &qinss).ok(200).clone();
+    assert_eq!(s["items"].as_array().unwrap().len(), 1, "nothing half-written");
+    assert_eq!(s["status"], "approved");
+});
