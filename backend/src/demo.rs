@@ -68,7 +68,13 @@ pub struct Seeded {
 
 /// The caller the command line acts as: an admin outside any request.
 pub fn system_caller(organisation_id: i64) -> Caller {
-    Caller { principal: Principal::User { id: 0, username: "system".into() }, organisation_id, roles: vec![Role::Admin], me: None }
+    Caller {
+        principal: Principal::User { id: 0, username: "system".into() },
+        organisation_id,
+        roles: vec![Role::Admin],
+        me: None,
+        request_id: None,
+    }
 }
 
 fn org_id(conn: &mut DbConn, name: &str) -> AppResult<Option<i64>> {

@@ -29,6 +29,12 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+enum AuditCommand {
+    /// Re-compute every organisation's hash chain; report the first broken link (exit status 1 then).
+    Verify,
+}
+
+#[derive(Subcommand)]
 enum EvidenceCommand {
     /// Re-hash every stored file and report any missing or altered one (exit status 1 then).
     Verify,
@@ -76,6 +82,9 @@ enum Command {
     /// Evidence storage.
     #[command(subcommand)]
     Evidence(EvidenceCommand),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Print the OpenAPI document (or write it to a file).
     Openapi {
         #[arg(long)]
@@ -287,6 +296,20 @@ fn run(command: Command, mut config: Config) -> Result<(), String> {
         Command::User(cmd) => user_command(cmd, &config),
         Command::Import { file, org, inspection, dry_run } => import_command(&config, &file, &org, inspection, dry_run),
         Command::Evidence(cmd) => evidence_command(cmd, &config),
+        Command::Audit(AuditCommand::Verify) => {
+            let mut conn = connect(&config)?;
+            db::migrate(&mut conn)?;
+            let r = rectify::domain::audit::verify(&mut conn, None).map_err(problem)?;
+            for b in &r.breaks {
+                println!("organisation {}: {} at event #{} (id {:?})", b.organisation_id, b.problem, b.seq, b.event_id);
+            }
+            println!("{} organisations, {} events, {}", r.organisations, r.events, if r.intact { "intact" } else { "BROKEN" });
+            if r.intact {
+                Ok(())
+            } else {
+                Err("the audit log has been altered".into())
+            }
+        }
     }
 }
 

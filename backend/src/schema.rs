@@ -274,6 +274,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_heads (organisation_id) {
+        organisation_id -> BigInt,
+        seq -> BigInt,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        seq -> BigInt,
+        actor_user_id -> Nullable<BigInt>,
+        actor_token_id -> Nullable<BigInt>,
+        actor -> Text,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> BigInt,
+        summary -> Text,
+        request_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
 diesel::joinable!(departments -> organisations (organisation_id));
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(users -> departments (department_id));
@@ -313,4 +340,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     evidence_versions,
     idempotency_keys,
     signoffs,
+    audit_heads,
+    audit_events,
 );

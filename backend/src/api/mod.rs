@@ -1,6 +1,7 @@
 //! HTTP: routes, thin handlers, response helpers, and the OpenAPI document.
 
 pub mod api_tokens;
+pub mod audit;
 pub mod auth;
 pub mod departments;
 pub mod evidence;
@@ -28,6 +29,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
     api_tokens::routes(cfg);
     ledger::routes(cfg);
     evidence::routes(cfg);
+    audit::routes(cfg);
 }
 
 #[derive(OpenApi)]
@@ -54,6 +56,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         (name = "problems", description = "Problems fed back (反馈问题)"),
         (name = "measures", description = "Rectification measures (整改措施) and their progress"),
         (name = "evidence", description = "Evidence (佐证材料): files with versions, tombstones and integrity checks"),
+        (name = "audit", description = "The tamper-evident audit log"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

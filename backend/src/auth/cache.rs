@@ -64,7 +64,13 @@ mod tests {
     use crate::auth::Role;
 
     fn user(id: i64) -> Caller {
-        Caller { principal: Principal::User { id, username: "u".into() }, organisation_id: 1, roles: vec![Role::Staff], me: None }
+        Caller {
+            principal: Principal::User { id, username: "u".into() },
+            organisation_id: 1,
+            roles: vec![Role::Staff],
+            me: None,
+            request_id: None,
+        }
     }
 
     #[test]
@@ -75,7 +81,13 @@ mod tests {
         c.put("b".into(), user(2), t0);
         c.put(
             "t".into(),
-            Caller { principal: Principal::ApiToken { id: 9, write: false }, organisation_id: 1, roles: vec![], me: None },
+            Caller {
+                principal: Principal::ApiToken { id: 9, write: false },
+                organisation_id: 1,
+                roles: vec![],
+                me: None,
+                request_id: None,
+            },
             t0,
         );
         assert!(c.get("a", t0 + Duration::from_secs(1)).is_some());

@@ -13,7 +13,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 
-use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpMessage, HttpRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -87,6 +87,8 @@ pub struct Caller {
     pub roles: Vec<Role>,
     /// A signed-in user's profile as resolved with the token (what `GET /me` answers).
     pub me: Option<std::sync::Arc<crate::domain::users::Me>>,
+    /// The request being served, for the audit log.
+    pub request_id: Option<String>,
 }
 
 impl Caller {
@@ -180,10 +182,11 @@ impl<P: Policy + 'static> FromRequest for Authorized<P> {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let bearer = bearer_token(req);
+        let request_id = req.extensions().get::<crate::middleware::RequestId>().map(|r| r.0.clone());
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::internal("application state missing"))?;
             let token = bearer?;
-            let caller = state.authenticate(token).await?;
+            let caller = Caller { request_id, ..state.authenticate(token).await? };
             P::check(&caller)?;
             Ok(Authorized { caller, _policy: PhantomData })
         })

@@ -1,6 +1,7 @@
 //! What the API does, free of HTTP: functions over a database connection and a [`Caller`].
 
 pub mod api_tokens;
+pub mod audit;
 pub mod departments;
 pub mod evidence;
 pub mod ledger;

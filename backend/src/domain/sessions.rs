@@ -177,7 +177,7 @@ pub fn resolve_user(conn: &mut DbConn, user_id: i64, epoch: i64) -> AppResult<Op
     let principal = Principal::User { id: u.id, username: u.username.clone() };
     let organisation_id = u.organisation_id;
     let me = Me { user: view(u, roles.clone()), organisation: org.into() };
-    Ok(Some(Caller { principal, organisation_id, roles, me: Some(std::sync::Arc::new(me)) }))
+    Ok(Some(Caller { principal, organisation_id, roles, me: Some(std::sync::Arc::new(me)), request_id: None }))
 }
 
 /// The caller behind an API token, if it is live. Records its use (at most once a minute,
@@ -196,7 +196,13 @@ pub fn resolve_api_token(conn: &mut DbConn, token: &str) -> AppResult<Option<Cal
         diesel::update(api_tokens::table.find(t.id)).set(api_tokens::last_used_at.eq(n)).execute(conn)?;
     }
     let write = t.scopes.split(',').any(|s| s == "write");
-    Ok(Some(Caller { principal: Principal::ApiToken { id: t.id, write }, organisation_id: t.organisation_id, roles: Vec::new(), me: None }))
+    Ok(Some(Caller {
+        principal: Principal::ApiToken { id: t.id, write },
+        organisation_id: t.organisation_id,
+        roles: Vec::new(),
+        me: None,
+        request_id: None,
+    }))
 }
 
 pub fn refresh_expiry(s: &Session) -> DateTime<Utc> {

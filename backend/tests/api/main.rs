@@ -3,6 +3,7 @@
 mod common;
 
 mod api_tokens;
+mod audit;
 mod auth;
 mod cli;
 mod concurrency;

@@ -17,7 +17,7 @@ use super::ledger::measures::{visible as visible_measure, works_on};
 use super::ledger::scope;
 use super::ledger::signoffs;
 use super::organisations::OrgScope;
-use super::{check, double_option, now, optional_text, page_bounds, required_text, utc, Page};
+use super::{audit, check, double_option, now, optional_text, page_bounds, required_text, utc, Page};
 use crate::auth::{Caller, Principal};
 use crate::db::{write_tx, DbConn, MultiBackend};
 use crate::error::{AppError, AppResult, FieldError};
@@ -376,7 +376,7 @@ pub fn create(
             .get_result(conn)?;
         record_version(conn, caller, &e, Change::Created, None)?;
         signoffs::evidence_changed(conn, e.measure_id, &format!("新增佐证材料《{}》", e.title))?;
-        let v = view(e, f);
+        let v = logged(conn, caller, "evidence.create", view(e, f))?;
         if let Some(r) = idempotency {
             let body = serde_json::to_string(&v).map_err(AppError::internal)?;
             diesel::insert_into(idempotency_keys::table)
@@ -398,6 +398,17 @@ pub fn create(
         }
         Ok(v)
     })
+}
+
+/// Records a change in the audit log, with the evidence as it is now.
+fn logged(conn: &mut DbConn, caller: &Caller, action: &str, v: EvidenceView) -> AppResult<EvidenceView> {
+    let summary = serde_json::json!({
+        "measure_id": v.measure_id, "title": v.title, "document_number": v.document_number, "document_date": v.document_date,
+        "file_name": v.file.file_name, "sha256": v.file.sha256, "size": v.file.size, "version": v.version,
+        "deleted": v.deleted.as_ref().map(|d| &d.reason),
+    });
+    audit::record(conn, caller, v.organisation_id, action, ("evidence", v.id), summary)?;
+    Ok(v)
 }
 
 /// Evidence the caller sees, with its current file.
@@ -453,7 +464,7 @@ pub fn replace_file(
             .get_result(conn)?;
         record_version(conn, caller, &e, Change::FileReplaced, None)?;
         signoffs::evidence_changed(conn, e.measure_id, &format!("替换了佐证材料《{}》的文件", e.title))?;
-        Ok(view(e, f))
+        logged(conn, caller, "evidence.replace_file", view(e, f))
     })
 }
 
@@ -487,7 +498,7 @@ pub fn edit(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64, 
             .get_result(conn)?;
         record_version(conn, caller, &e, Change::DetailsEdited, None)?;
         signoffs::evidence_changed(conn, e.measure_id, &format!("修改了佐证材料《{}》的信息", e.title))?;
-        Ok(view(e, f))
+        logged(conn, caller, "evidence.edit", view(e, f))
     })
 }
 
@@ -511,7 +522,7 @@ pub fn delete(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
             .get_result(conn)?;
         record_version(conn, caller, &e, Change::Deleted, Some(&reason))?;
         signoffs::evidence_changed(conn, e.measure_id, &format!("删除了佐证材料《{}》", e.title))?;
-        Ok(view(e, f))
+        logged(conn, caller, "evidence.delete", view(e, f))
     })
 }
 

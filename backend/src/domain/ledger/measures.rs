@@ -10,7 +10,7 @@ use super::structure::{at, bump, check_refs, same_members, visible_problem, Pare
 use super::{edits_ledger, refuse_edit, scope, MeasureKind, MeasureStatus};
 use crate::auth::{Caller, Role};
 use crate::db::{write_tx, DbConn};
-use crate::domain::{check, now, optional_text, required_text, utc};
+use crate::domain::{audit, check, now, optional_text, required_text, utc};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::models::Measure;
 use crate::schema::{measure_assignees, measure_progress, measure_supporting_departments, measures, users};
@@ -217,7 +217,8 @@ pub fn create(conn: &mut DbConn, caller: &Caller, problem_id: i64, input: NewMea
         let last: Option<i32> =
             measures::table.filter(measures::problem_id.eq(p.id)).select(diesel::dsl::max(measures::ordinal)).first(conn)?;
         let m = insert(conn, (i.organisation_id, i.id, p.id, p.ordinal), last.unwrap_or(0) + 1, &NewMeasure { title, content, ..input })?;
-        view(conn, m)
+        let v = view(conn, m)?;
+        logged(conn, caller, "measure.create", v)
     })
 }
 
@@ -329,7 +330,8 @@ pub fn update(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
         }
         set_links(conn, id, patch.supporting_department_ids.as_deref(), patch.assignee_ids.as_deref())?;
         let m = measures::table.find(id).select(Measure::as_select()).first(conn)?;
-        view(conn, m)
+        let v = view(conn, m)?;
+        logged(conn, caller, "measure.update", v)
     })
 }
 
@@ -348,6 +350,14 @@ pub fn delete(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
                 "evidence was submitted for this measure; it is kept, so the measure stays",
             ));
         }
+        audit::record(
+            conn,
+            caller,
+            m.organisation_id,
+            "measure.delete",
+            ("measure", id),
+            serde_json::json!({"title": m.title, "problem_id": m.problem_id}),
+        )?;
         diesel::delete(measure_progress::table.filter(measure_progress::measure_id.eq(id))).execute(conn)?;
         diesel::delete(measures::table.find(id)).execute(conn)?;
         let rest: Vec<i64> =
@@ -417,8 +427,21 @@ pub fn report_progress(conn: &mut DbConn, caller: &Caller, id: i64, expected_ver
             ))
             .execute(conn)?;
         let m = measures::table.find(id).select(Measure::as_select()).first(conn)?;
-        view(conn, m)
+        let v = view(conn, m)?;
+        logged(conn, caller, "measure.progress", v)
     })
+}
+
+/// Records a change to a measure in the audit log, with the measure as it is now (the state
+/// before is the previous event of the same measure).
+pub(super) fn logged(conn: &mut DbConn, caller: &Caller, action: &str, v: MeasureView) -> AppResult<MeasureView> {
+    let summary = serde_json::json!({
+        "title": v.title, "kind": v.kind, "status": v.status, "progress": v.progress, "deadline": v.deadline,
+        "responsible_leader_id": v.responsible_leader_id, "lead_department_id": v.lead_department_id,
+        "supporting_department_ids": v.supporting_department_ids, "assignee_ids": v.assignee_ids, "version": v.version,
+    });
+    audit::record(conn, caller, v.organisation_id, action, ("measure", v.id), summary)?;
+    Ok(v)
 }
 
 pub fn progress_history(conn: &mut DbConn, caller: &Caller, id: i64) -> AppResult<Vec<ProgressEntry>> {

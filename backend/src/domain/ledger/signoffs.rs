@@ -8,12 +8,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-use super::measures::{view, visible, works_on, MeasureView};
+use super::measures::{logged, view, visible, works_on, MeasureView};
 use super::workflow::{segregation, submittable, Chain, Refusal, Stage};
 use super::{today_in, GroupRole, MeasureKind, MeasureStatus};
 use crate::auth::{Caller, Role};
 use crate::db::{write_tx, DbConn};
-use crate::domain::{check, now, required_text, utc};
+use crate::domain::{audit, check, now, required_text, utc};
 use crate::error::{AppError, AppResult};
 use crate::models::{Measure, Signoff};
 use crate::schema::{
@@ -148,7 +148,8 @@ pub fn submit(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
             .get_result::<Measure>(conn)
             .optional()?
             .ok_or_else(AppError::version_mismatch)?;
-        view(conn, m)
+        let v = view(conn, m)?;
+        logged(conn, caller, "measure.submit", v)
     })
 }
 
@@ -255,6 +256,17 @@ pub fn decide(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
             .optional()?
             .ok_or_else(AppError::version_mismatch)?;
         let current = evidence_digest(conn, id)?;
+        audit::record(
+            conn,
+            caller,
+            m.organisation_id,
+            "measure.signoff",
+            ("measure", id),
+            serde_json::json!({
+                "stage": stage.as_str(), "decision": signoff.decision, "comment": signoff.comment, "round": signoff.round,
+                "evidence_digest": signoff.evidence_digest, "repeat_signer": signoff.repeat_signer, "status": status,
+            }),
+        )?;
         Ok(SignoffOutcome { signoff: signoff_view(conn, signoff, &current)?, measure: view(conn, m)? })
     })
 }

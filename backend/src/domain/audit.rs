@@ -1,0 +1,386 @@
+//! The audit log: every change, written in the transaction that makes it, as a hash chain per
+//! organisation. Each event's hash covers the previous hash and the event's canonical content,
+//! so editing, removing or reordering an event breaks the chain from there on; database
+//! triggers refuse updates and deletes outright.
+
+use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
+
+use super::organisations::{readable, OrgScope};
+use super::{now, page_bounds, utc, Page};
+use crate::auth::{Caller, Principal, Role};
+use crate::db::{DbConn, MultiBackend};
+use crate::error::{AppError, AppResult};
+use crate::schema::{audit_events, audit_heads};
+
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// What is hashed, in this field order.
+#[derive(Debug, Serialize)]
+struct Canonical<'a> {
+    organisation_id: i64,
+    seq: i64,
+    actor_user_id: Option<i64>,
+    actor_token_id: Option<i64>,
+    actor: &'a str,
+    action: &'a str,
+    entity_type: &'a str,
+    entity_id: i64,
+    summary: &'a str,
+    request_id: Option<&'a str>,
+    created_at: String,
+}
+
+fn canonical_time(t: NaiveDateTime) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
+}
+
+/// `sha256(prev_hash ‖ "\n" ‖ canonical JSON)`, hex.
+fn chain_hash(prev: &str, c: &Canonical<'_>) -> String {
+    let mut h = Sha256::new();
+    h.update(prev.as_bytes());
+    h.update(b"\n");
+    h.update(serde_json::to_vec(c).expect("plain fields serialize"));
+    hex::encode(h.finalize())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_events)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub seq: i64,
+    pub actor_user_id: Option<i64>,
+    pub actor_token_id: Option<i64>,
+    pub actor: String,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: i64,
+    pub summary: String,
+    pub request_id: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl AuditEvent {
+    fn canonical(&self) -> Canonical<'_> {
+        Canonical {
+            organisation_id: self.organisation_id,
+            seq: self.seq,
+            actor_user_id: self.actor_user_id,
+            actor_token_id: self.actor_token_id,
+            actor: &self.actor,
+            action: &self.action,
+            entity_type: &self.entity_type,
+            entity_id: self.entity_id,
+            summary: &self.summary,
+            request_id: self.request_id.as_deref(),
+            created_at: canonical_time(self.created_at),
+        }
+    }
+}
+
+/// Appends an event to the organisation's chain. Call it inside the transaction of the change.
+pub fn record(
+    conn: &mut DbConn,
+    caller: &Caller,
+    organisation_id: i64,
+    action: &str,
+    entity: (&str, i64),
+    summary: serde_json::Value,
+) -> AppResult<()> {
+    // Taking the head first holds its row for the rest of the transaction (PostgreSQL), so
+    // concurrent writers of one organisation chain one after another; SQLite writers are
+    // serialized by their immediate transactions anyway.
+    let (seq, prev): (i64, String) = diesel::update(audit_heads::table.find(organisation_id))
+        .set(audit_heads::seq.eq(audit_heads::seq + 1))
+        .returning((audit_heads::seq, audit_heads::hash))
+        .get_result(conn)?;
+    let (user, token, actor) = match &caller.principal {
+        Principal::User { id, username } => (Some(*id), None, username.clone()),
+        Principal::ApiToken { id, .. } => (None, Some(*id), format!("api-token:{id}")),
+    };
+    // Both databases keep microseconds, so what is hashed is what is stored.
+    let t = now();
+    let created_at = t.with_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t);
+    let summary = summary.to_string();
+    let c = Canonical {
+        organisation_id,
+        seq,
+        actor_user_id: user,
+        actor_token_id: token,
+        actor: &actor,
+        action,
+        entity_type: entity.0,
+        entity_id: entity.1,
+        summary: &summary,
+        request_id: caller.request_id.as_deref(),
+        created_at: canonical_time(created_at),
+    };
+    let hash = chain_hash(&prev, &c);
+    diesel::insert_into(audit_events::table)
+        .values((
+            audit_events::organisation_id.eq(organisation_id),
+            audit_events::seq.eq(seq),
+            audit_events::actor_user_id.eq(user),
+            audit_events::actor_token_id.eq(token),
+            audit_events::actor.eq(&actor),
+            audit_events::action.eq(action),
+            audit_events::entity_type.eq(entity.0),
+            audit_events::entity_id.eq(entity.1),
+            audit_events::summary.eq(&summary),
+            audit_events::request_id.eq(&caller.request_id),
+            audit_events::created_at.eq(created_at),
+            audit_events::prev_hash.eq(&prev),
+            audit_events::hash.eq(&hash),
+        ))
+        .execute(conn)?;
+    diesel::update(audit_heads::table.find(organisation_id)).set(audit_heads::hash.eq(&hash)).execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditView {
+    pub id: i64,
+    pub organisation_id: i64,
+    /// Position in the organisation's chain, from 1.
+    pub seq: i64,
+    pub actor_user_id: Option<i64>,
+    pub actor_token_id: Option<i64>,
+    /// User name, or `api-token:<id>`.
+    pub actor: String,
+    #[schema(example = "measure.signoff")]
+    pub action: String,
+    #[schema(example = "measure")]
+    pub entity_type: String,
+    pub entity_id: i64,
+    /// What changed (fields after the change, decisions, reasons).
+    #[schema(value_type = Object)]
+    pub summary: serde_json::Value,
+    pub request_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub hash: String,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    pub organisation_id: Option<i64>,
+    pub entity_type: Option<String>,
+    pub entity_id: Option<i64>,
+    pub actor_user_id: Option<i64>,
+    pub action: Option<String>,
+    /// From this instant on.
+    pub from: Option<DateTime<Utc>>,
+    /// Before this instant.
+    pub to: Option<DateTime<Utc>>,
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    #[param(minimum = 0)]
+    pub offset: Option<i64>,
+}
+
+/// The discipline committee, bureau supervisors and admins read the audit log.
+fn audits(caller: &Caller) -> AppResult<OrgScope> {
+    if caller.is_admin() || caller.has(Role::Discipline) || caller.has(Role::BureauSupervisor) {
+        Ok(OrgScope::All)
+    } else {
+        Err(AppError::forbidden("insufficient_role", "the audit log is for the discipline committee, bureau supervisors and admins"))
+    }
+}
+
+fn filtered<'a>(orgs: &'a OrgScope, q: &'a AuditQuery) -> audit_events::BoxedQuery<'a, MultiBackend> {
+    let mut query = audit_events::table.into_boxed::<MultiBackend>();
+    if let OrgScope::Only(ids) = orgs {
+        query = query.filter(audit_events::organisation_id.eq_any(ids.clone()));
+    }
+    if let Some(v) = q.organisation_id {
+        query = query.filter(audit_events::organisation_id.eq(v));
+    }
+    if let Some(v) = &q.entity_type {
+        query = query.filter(audit_events::entity_type.eq(v.clone()));
+    }
+    if let Some(v) = q.entity_id {
+        query = query.filter(audit_events::entity_id.eq(v));
+    }
+    if let Some(v) = q.actor_user_id {
+        query = query.filter(audit_events::actor_user_id.eq(v));
+    }
+    if let Some(v) = &q.action {
+        query = query.filter(audit_events::action.eq(v.clone()));
+    }
+    if let Some(v) = q.from {
+        query = query.filter(audit_events::created_at.ge(v.naive_utc()));
+    }
+    if let Some(v) = q.to {
+        query = query.filter(audit_events::created_at.lt(v.naive_utc()));
+    }
+    query
+}
+
+pub fn list(conn: &mut DbConn, caller: &Caller, q: &AuditQuery) -> AppResult<Page<AuditView>> {
+    audits(caller)?;
+    let (limit, offset) = page_bounds(q.limit, q.offset)?;
+    let orgs = readable(conn, caller)?;
+    let total: i64 = filtered(&orgs, q).count().get_result(conn)?;
+    let rows: Vec<AuditEvent> =
+        filtered(&orgs, q).order(audit_events::id.desc()).limit(limit).offset(offset).select(AuditEvent::as_select()).load(conn)?;
+    let items = rows
+        .into_iter()
+        .map(|e| AuditView {
+            summary: serde_json::from_str(&e.summary).unwrap_or(serde_json::Value::String(e.summary.clone())),
+            id: e.id,
+            organisation_id: e.organisation_id,
+            seq: e.seq,
+            actor_user_id: e.actor_user_id,
+            actor_token_id: e.actor_token_id,
+            actor: e.actor,
+            action: e.action,
+            entity_type: e.entity_type,
+            entity_id: e.entity_id,
+            request_id: e.request_id,
+            created_at: utc(e.created_at),
+            hash: e.hash,
+        })
+        .collect();
+    Ok(Page { items, total, limit, offset })
+}
+
+/// Where a chain first breaks.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct ChainBreak {
+    pub organisation_id: i64,
+    /// The first event that does not fit (absent when events are missing at the end).
+    pub event_id: Option<i64>,
+    pub seq: i64,
+    /// `altered` (content no longer hashes to its hash), `broken_link` (does not follow the
+    /// previous event), `missing` (a gap in the sequence, or events missing at the end).
+    pub problem: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChainReport {
+    pub intact: bool,
+    pub organisations: usize,
+    pub events: usize,
+    /// The first break per broken organisation.
+    pub breaks: Vec<ChainBreak>,
+}
+
+/// Checks one organisation's events (in `seq` order) against its head `(seq, hash)`.
+pub fn check_chain(organisation_id: i64, events: &[AuditEvent], head: (i64, &str)) -> Option<ChainBreak> {
+    let mut prev = GENESIS.to_string();
+    for (i, e) in events.iter().enumerate() {
+        let at = |problem: &str| Some(ChainBreak { organisation_id, event_id: Some(e.id), seq: e.seq, problem: problem.into() });
+        if e.seq != i as i64 + 1 {
+            return at("missing");
+        }
+        if e.prev_hash != prev {
+            return at("broken_link");
+        }
+        if chain_hash(&prev, &e.canonical()) != e.hash {
+            return at("altered");
+        }
+        prev = e.hash.clone();
+    }
+    if head.0 != events.len() as i64 || head.1 != prev {
+        return Some(ChainBreak { organisation_id, event_id: None, seq: events.len() as i64 + 1, problem: "missing".into() });
+    }
+    None
+}
+
+/// Verifies the chains of the organisations in scope (all of them for `None`).
+pub fn verify(conn: &mut DbConn, caller: Option<&Caller>) -> AppResult<ChainReport> {
+    let orgs = match caller {
+        Some(c) => {
+            audits(c)?;
+            readable(conn, c)?
+        }
+        None => OrgScope::All,
+    };
+    let mut heads =
+        audit_heads::table.select((audit_heads::organisation_id, audit_heads::seq, audit_heads::hash)).into_boxed::<MultiBackend>();
+    if let OrgScope::Only(ids) = &orgs {
+        heads = heads.filter(audit_heads::organisation_id.eq_any(ids.clone()));
+    }
+    let heads: Vec<(i64, i64, String)> = heads.order(audit_heads::organisation_id).load(conn)?;
+    let mut report = ChainReport { intact: true, organisations: heads.len(), events: 0, breaks: Vec::new() };
+    for (org, seq, hash) in heads {
+        let events: Vec<AuditEvent> = audit_events::table
+            .filter(audit_events::organisation_id.eq(org))
+            .order(audit_events::seq)
+            .select(AuditEvent::as_select())
+            .load(conn)?;
+        report.events += events.len();
+        if let Some(b) = check_chain(org, &events, (seq, &hash)) {
+            report.intact = false;
+            report.breaks.push(b);
+        }
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chain(n: i64) -> Vec<AuditEvent> {
+        let mut prev = GENESIS.to_string();
+        (1..=n)
+            .map(|seq| {
+                let mut e = AuditEvent {
+                    id: seq * 10,
+                    organisation_id: 2,
+                    seq,
+                    actor_user_id: Some(7),
+                    actor_token_id: None,
+                    actor: "zgb".into(),
+                    action: "measure.update".into(),
+                    entity_type: "measure".into(),
+                    entity_id: 1,
+                    summary: format!("{{\"n\":{seq}}}"),
+                    request_id: Some("r".into()),
+                    created_at: "2021-09-15T08:30:00.123456".parse().unwrap(),
+                    prev_hash: prev.clone(),
+                    hash: String::new(),
+                };
+                e.hash = chain_hash(&prev, &e.canonical());
+                prev = e.hash.clone();
+                e
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_intact_chain_verifies() {
+        let c = chain(3);
+        assert_eq!(check_chain(2, &c, (3, &c[2].hash)), None);
+        assert_eq!(check_chain(2, &[], (0, GENESIS)), None);
+    }
+
+    #[test]
+    fn edits_removals_and_truncation_are_found_where_they_happen() {
+        let c = chain(4);
+        let head = (4, c[3].hash.as_str());
+        let mut edited = c.clone();
+        edited[1].summary = "{\"n\":99}".into();
+        assert_eq!(
+            check_chain(2, &edited, head).unwrap(),
+            ChainBreak { organisation_id: 2, event_id: Some(20), seq: 2, problem: "altered".into() }
+        );
+        let mut rehashed = edited.clone();
+        rehashed[1].hash = chain_hash(&rehashed[1].prev_hash.clone(), &rehashed[1].canonical());
+        assert_eq!(check_chain(2, &rehashed, head).unwrap().seq, 3, "recomputing one hash breaks the next link");
+        assert_eq!(check_chain(2, &rehashed, head).unwrap().problem, "broken_link");
+        let removed: Vec<AuditEvent> = c.iter().filter(|e| e.seq != 2).cloned().collect();
+        assert_eq!(check_chain(2, &removed, head).unwrap().problem, "missing");
+        assert_eq!(
+            check_chain(2, &c[..3], head).unwrap(),
+            ChainBreak { organisation_id: 2, event_id: None, seq: 4, problem: "missing".into() }
+        );
+    }
+}
