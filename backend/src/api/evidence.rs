@@ -25,14 +25,14 @@ use crate::sweeper::{self, FileCheck, FileState};
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(upload)
         .service(list_for_measure)
-        .service(list)
+        .service(list_evidence)
         .service(get_one)
         .service(edit)
         .service(remove)
         .service(new_version)
         .service(versions)
         .service(content)
-        .service(verify);
+        .service(verify_evidence);
 }
 
 #[derive(utoipa::IntoResponses)]
@@ -333,7 +333,7 @@ async fn list_for_measure(
 #[utoipa::path(tag = "evidence", security(("bearer" = [])), params(EvidenceQuery),
     responses((status = 200, description = "A page of evidence", body = Page<EvidenceView>), BadRequest, Unauthorized, NotFound))]
 #[get("/evidence")]
-async fn list(
+async fn list_evidence(
     auth: Authorized<AnyCaller>,
     state: web::Data<AppState>,
     q: web::Query<EvidenceQuery>,
@@ -516,7 +516,7 @@ pub struct VerifyReport {
 #[utoipa::path(tag = "evidence", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, description = "What was found", body = VerifyReport), Unauthorized, NotFound))]
 #[get("/evidence/{id}/verify")]
-async fn verify(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<web::Json<VerifyReport>> {
+async fn verify_evidence(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<web::Json<VerifyReport>> {
     let evidence_id = id.into_inner();
     let caller: Caller = auth.caller;
     let files = state.db(move |c| ev::files_of(c, &caller, evidence_id)).await?;
