@@ -16,10 +16,12 @@ pub struct Organisation {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub signoff_chain: String,
+    pub allow_repeat_signer: bool,
 }
 
 impl Organisation {
-    /// The columns of the struct, for `RETURNING` (the table has more: the ledger revision).
+    /// The columns of the struct, for `RETURNING` (the table has more: counters kept by the database).
     #[allow(clippy::type_complexity)]
     pub const COLUMNS: (
         organisations::id,
@@ -30,6 +32,8 @@ impl Organisation {
         organisations::version,
         organisations::created_at,
         organisations::updated_at,
+        organisations::signoff_chain,
+        organisations::allow_repeat_signer,
     ) = (
         organisations::id,
         organisations::name,
@@ -39,6 +43,8 @@ impl Organisation {
         organisations::version,
         organisations::created_at,
         organisations::updated_at,
+        organisations::signoff_chain,
+        organisations::allow_repeat_signer,
     );
 }
 

@@ -18,7 +18,11 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[utoipa::path(tag = "audit", security(("bearer" = [])), params(AuditQuery),
     responses((status = 200, description = "A page of events", body = Page<AuditView>), BadRequest, Unauthorized, Forbidden))]
 #[get("/audit")]
-async fn list_audit(auth: Authorized<AnyCaller>, state: web::Data<AppState>, q: web::Query<AuditQuery>) -> AppResult<web::Json<Page<AuditView>>> {
+async fn list_audit(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    q: web::Query<AuditQuery>,
+) -> AppResult<web::Json<Page<AuditView>>> {
     Ok(web::Json(state.db(move |c| audit::list(c, &auth.caller, &q)).await?))
 }
 

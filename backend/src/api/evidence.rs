@@ -516,7 +516,11 @@ pub struct VerifyReport {
 #[utoipa::path(tag = "evidence", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, description = "What was found", body = VerifyReport), Unauthorized, NotFound))]
 #[get("/evidence/{id}/verify")]
-async fn verify_evidence(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<web::Json<VerifyReport>> {
+async fn verify_evidence(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<VerifyReport>> {
     let evidence_id = id.into_inner();
     let caller: Caller = auth.caller;
     let files = state.db(move |c| ev::files_of(c, &caller, evidence_id)).await?;

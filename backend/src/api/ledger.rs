@@ -12,6 +12,7 @@ use super::{
     with_etag, BadRequest, Conflict, Forbidden, IfMatch, Invalid, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized,
 };
 use crate::auth::{AnyCaller, Authorized};
+use crate::domain::audit::AuditView;
 use crate::domain::ledger::import::{self, ImportReport};
 use crate::domain::ledger::inspections::{self, InspectionPatch, InspectionQuery, InspectionView, NewInspection};
 use crate::domain::ledger::measures::{self, MeasurePatch, MeasureView, NewMeasure, ProgressEntry, ProgressInput};
@@ -29,6 +30,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(submit_measure)
         .service(sign_measure)
         .service(list_signoffs)
+        .service(measure_timeline)
         .service(update_inspection)
         .service(delete_inspection)
         .service(list_categories)
@@ -396,6 +398,16 @@ async fn sign_measure(
 async fn list_signoffs(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<web::Json<SignoffsView>> {
     let id = id.into_inner();
     Ok(web::Json(db!(state, auth.caller, |c, who| signoffs::list(c, &who, id))))
+}
+
+/// One merged history of the measure: changes, progress, submissions, sign-offs and returns,
+/// and its evidence's uploads, versions and deletions, oldest first.
+#[utoipa::path(tag = "measures", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, description = "The history", body = Vec<AuditView>), Unauthorized, NotFound))]
+#[get("/measures/{id}/timeline")]
+async fn measure_timeline(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<web::Json<Vec<AuditView>>> {
+    let id = id.into_inner();
+    Ok(web::Json(db!(state, auth.caller, |c, who| crate::domain::audit::timeline(c, &who, id))))
 }
 
 /// One measure.

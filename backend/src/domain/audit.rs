@@ -14,7 +14,7 @@ use super::{now, page_bounds, utc, Page};
 use crate::auth::{Caller, Principal, Role};
 use crate::db::{DbConn, MultiBackend};
 use crate::error::{AppError, AppResult};
-use crate::schema::{audit_events, audit_heads};
+use crate::schema::{audit_events, audit_heads, evidence};
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -229,8 +229,28 @@ pub fn list(conn: &mut DbConn, caller: &Caller, q: &AuditQuery) -> AppResult<Pag
     let total: i64 = filtered(&orgs, q).count().get_result(conn)?;
     let rows: Vec<AuditEvent> =
         filtered(&orgs, q).order(audit_events::id.desc()).limit(limit).offset(offset).select(AuditEvent::as_select()).load(conn)?;
-    let items = rows
-        .into_iter()
+    Ok(Page { items: views(rows), total, limit, offset })
+}
+
+/// One merged history of a measure, oldest first: its changes, progress, submissions and
+/// sign-offs (returns included), and its evidence's uploads, versions and deletions. For
+/// whoever sees the measure.
+pub fn timeline(conn: &mut DbConn, caller: &Caller, measure_id: i64) -> AppResult<Vec<AuditView>> {
+    crate::domain::ledger::measures::visible(conn, caller, measure_id)?;
+    let evidence_ids: Vec<i64> = evidence::table.filter(evidence::measure_id.eq(measure_id)).select(evidence::id).load(conn)?;
+    let rows: Vec<AuditEvent> = audit_events::table
+        .filter(
+            (audit_events::entity_type.eq("measure").and(audit_events::entity_id.eq(measure_id)))
+                .or(audit_events::entity_type.eq("evidence").and(audit_events::entity_id.eq_any(evidence_ids))),
+        )
+        .order((audit_events::created_at, audit_events::id))
+        .select(AuditEvent::as_select())
+        .load(conn)?;
+    Ok(views(rows))
+}
+
+fn views(rows: Vec<AuditEvent>) -> Vec<AuditView> {
+    rows.into_iter()
         .map(|e| AuditView {
             summary: serde_json::from_str(&e.summary).unwrap_or(serde_json::Value::String(e.summary.clone())),
             id: e.id,
@@ -246,8 +266,7 @@ pub fn list(conn: &mut DbConn, caller: &Caller, q: &AuditQuery) -> AppResult<Pag
             created_at: utc(e.created_at),
             hash: e.hash,
         })
-        .collect();
-    Ok(Page { items, total, limit, offset })
+        .collect()
 }
 
 /// Where a chain first breaks.

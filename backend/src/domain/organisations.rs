@@ -117,6 +117,10 @@ pub struct OrganisationView {
     pub parent_id: Option<i64>,
     /// IANA time zone in which deadlines end (24:00 local time).
     pub timezone: String,
+    /// The sign-off stages new inspections use, in order (`approve`, `sign`, `verify`).
+    pub signoff_chain: Vec<String>,
+    /// One person may sign two stages of a measure (small schools); each such sign-off says so.
+    pub allow_repeat_signer: bool,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -130,6 +134,8 @@ impl From<Organisation> for OrganisationView {
             name: o.name,
             parent_id: o.parent_id,
             timezone: o.timezone,
+            signoff_chain: o.signoff_chain.split(',').map(str::to_string).collect(),
+            allow_repeat_signer: o.allow_repeat_signer,
             version: o.version,
             created_at: utc(o.created_at),
             updated_at: utc(o.updated_at),
@@ -196,6 +202,9 @@ pub struct OrganisationPatch {
     pub name: Option<String>,
     pub timezone: Option<String>,
     pub parent_id: Option<i64>,
+    /// For inspections created from now on; existing ones keep theirs.
+    pub signoff_chain: Option<Vec<String>>,
+    pub allow_repeat_signer: Option<bool>,
 }
 
 fn valid_timezone(tz: &str) -> bool {
@@ -271,12 +280,28 @@ pub fn update(conn: &mut DbConn, id: i64, expected_version: i64, patch: Organisa
                 errors.push(FieldError::new("/parent_id", "invalid_parent", "an organisation cannot supervise itself"));
             }
         }
+        let chain = match &patch.signoff_chain {
+            None => current.signoff_chain.clone(),
+            Some(stages) => match crate::domain::ledger::workflow::Chain::parse(&stages.join(",")) {
+                Some(_) => stages.join(","),
+                None => {
+                    errors.push(FieldError::new(
+                        "/signoff_chain",
+                        "invalid_chain",
+                        "an ordered, non-empty choice of approve, sign, verify",
+                    ));
+                    current.signoff_chain.clone()
+                }
+            },
+        };
         check(errors)?;
         diesel::update(organisations::table.find(id).filter(organisations::version.eq(expected_version)))
             .set((
                 organisations::name.eq(&name),
                 organisations::timezone.eq(&timezone),
                 organisations::parent_id.eq(parent_id),
+                organisations::signoff_chain.eq(chain),
+                organisations::allow_repeat_signer.eq(patch.allow_repeat_signer.unwrap_or(current.allow_repeat_signer)),
                 organisations::version.eq(expected_version + 1),
                 organisations::updated_at.eq(now()),
             ))

@@ -47,6 +47,12 @@ on_both_databases!(changes_are_recorded_in_a_chain_that_detects_tampering, |app:
     assert_eq!(report["intact"], true, "{report}");
     assert!(report["events"].as_u64().unwrap() >= 7);
 
+    // The measure's own history, for everyone who sees it.
+    let timeline = app.get(&format!("/api/v1/measures/{m}/timeline"), &jiangf).ok(200).clone();
+    let steps: Vec<&str> = timeline.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(steps, ["measure.create", "measure.progress", "evidence.create", "measure.submit", "measure.signoff"]);
+    app.get(&format!("/api/v1/measures/{m}/timeline"), &app.login("yz.zgb")).problem(404, "not_found");
+
     // Append-only, enforced by the database itself.
     assert!(raw(app, "UPDATE audit_events SET summary = '{}'").unwrap_err().contains("append-only"));
     assert!(raw(app, "DELETE FROM audit_events").unwrap_err().contains("append-only"));

@@ -146,3 +146,52 @@ on_both_databases!(two_reviewers_racing_for_one_stage_record_one_decision, |app:
     assert_eq!(s["items"].as_array().unwrap().len(), 1, "nothing half-written");
     assert_eq!(s["status"], "approved");
 });
+
+on_both_databases!(an_organisation_sets_its_chain_and_may_relax_segregation, |app: &TestApp| {
+    let b = build(app);
+    let (admin, zgb, zhanghc, daixb) = (app.login("admin"), app.login("zgb"), app.login("zhanghc"), app.login("daixb"));
+    let school = app.org_id(rectify::demo::SCHOOL);
+    let org = |token: &str, body: Value| {
+        let v = app.get(&format!("/api/v1/organisations/{school}"), &admin).etag();
+        app.patch(&format!("/api/v1/organisations/{school}"), token, &v, body)
+    };
+    org(&admin, json!({"signoff_chain": ["verify", "approve"]})).problem(422, "validation_failed");
+    org(&zgb, json!({"allow_repeat_signer": true})).problem(403, "insufficient_role");
+    let r = org(&admin, json!({"allow_repeat_signer": true, "signoff_chain": ["approve", "sign"]}));
+    assert_eq!((r.ok(200)["allow_repeat_signer"].clone(), r.json["signoff_chain"].clone()), (json!(true), json!(["approve", "sign"])));
+
+    // The existing inspection keeps its full chain; a small school lets 张红昌 sign twice, on record.
+    let m = b.measures[2];
+    let v = version(app, &zgb, m);
+    app.patch(&format!("/api/v1/measures/{m}"), &zgb, &v, json!({"responsible_leader_id": app.user_id(&zgb, "zhanghc")})).ok(200);
+    add_evidence(app, &zgb, m, "班子成员责任清单");
+    submit(app, &zgb, m).ok(200);
+    assert_eq!(decide(app, &zhanghc, m, json!({"decision": "approve"})).ok(201)["signoff"]["repeat_signer"], false);
+    let r = decide(app, &zhanghc, m, json!({"decision": "approve"}));
+    assert_eq!((r.ok(201)["signoff"]["repeat_signer"].clone(), r.json["measure"]["status"].clone()), (json!(true), json!("signed")));
+    let r = decide(app, &daixb, m, json!({"decision": "approve", "next_lookback": "2027-03-01"}));
+    assert_eq!(r.ok(201)["measure"]["status"], "monitoring", "a long-term measure is watched after verification");
+    assert_eq!(r.json["measure"]["next_lookback"], "2027-03-01");
+
+    // A new inspection takes the chain the organisation uses now.
+    let insp = app.post("/api/v1/inspections", &zgb, json!({"title": "回头看", "inspector": "县委巡察办"})).ok(201).clone();
+    let c =
+        app.post(&format!("/api/v1/inspections/{}/categories", insp["id"]), &zgb, json!({"title": "整改落实方面"})).ok(201)["id"].clone();
+    let problem = app
+        .post(&format!("/api/v1/inspections/{}/problems", insp["id"]), &zgb, json!({"category_id": c, "title": "整改不到位问题"}))
+        .ok(201)["id"]
+        .as_i64()
+        .unwrap();
+    let nm = app
+        .post(
+            &format!("/api/v1/problems/{problem}/measures"),
+            &zgb,
+            json!({"title": "建立长效机制", "kind": "time_bound", "responsible_leader_id": app.user_id(&zgb, "qinss")}),
+        )
+        .ok(201)["id"]
+        .as_i64()
+        .unwrap();
+    add_evidence(app, &zgb, nm, "制度文件");
+    submit(app, &zgb, nm).ok(200);
+    assert_eq!(app.get(&format!("/api/v1/measures/{nm}/signoffs"), &zgb).ok(200)["chain"], json!(["approve", "sign"]));
+});
