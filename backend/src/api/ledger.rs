@@ -405,7 +405,11 @@ async fn list_signoffs(auth: Authorized<AnyCaller>, state: web::Data<AppState>, 
 #[utoipa::path(tag = "measures", security(("bearer" = [])), params(("id" = i64, Path)),
     responses((status = 200, description = "The history", body = Vec<AuditView>), Unauthorized, NotFound))]
 #[get("/measures/{id}/timeline")]
-async fn measure_timeline(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<web::Json<Vec<AuditView>>> {
+async fn measure_timeline(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<Vec<AuditView>>> {
     let id = id.into_inner();
     Ok(web::Json(db!(state, auth.caller, |c, who| crate::domain::audit::timeline(c, &who, id))))
 }

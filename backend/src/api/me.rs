@@ -8,13 +8,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::auth::token_pair;
 use super::{Forbidden, Invalid, TooManyRequests, Unauthorized};
 use crate::auth::{password, Authorized, SignedIn};
+use crate::domain::ledger::tasks::{self, Tasks};
 use crate::domain::sessions::{self, PasswordChange, TokenPair};
 use crate::domain::users::{self, Me};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(get_me).service(change_my_password);
+    cfg.service(get_me).service(my_tasks).service(change_my_password);
 }
 
 /// The signed-in user, with its organisation.
@@ -28,6 +29,14 @@ async fn get_me(auth: Authorized<SignedIn>) -> AppResult<HttpResponse> {
     // Resolved with the token (and refreshed whenever this instance changes the user).
     let me = auth.caller.me.clone().ok_or_else(|| AppError::internal("a signed-in caller without a profile"))?;
     Ok(HttpResponse::Ok().json(&*me))
+}
+
+/// What waits for the signed-in user, with counts per kind: measures to work on, sign-offs
+/// whose turn is theirs, overdue measures they answer for, look-backs that are due.
+#[utoipa::path(tag = "me", security(("bearer" = [])), responses((status = 200, description = "The work queue", body = Tasks), Unauthorized, Forbidden))]
+#[get("/me/tasks")]
+async fn my_tasks(auth: Authorized<SignedIn>, state: web::Data<AppState>) -> AppResult<web::Json<Tasks>> {
+    Ok(web::Json(state.db(move |c| tasks::for_caller(c, &auth.caller)).await?))
 }
 
 /// Change one's own password.

@@ -195,3 +195,26 @@ on_both_databases!(an_organisation_sets_its_chain_and_may_relax_segregation, |ap
     submit(app, &zgb, nm).ok(200);
     assert_eq!(app.get(&format!("/api/v1/measures/{nm}/signoffs"), &zgb).ok(200)["chain"], json!(["approve", "sign"]));
 });
+
+on_both_databases!(each_reviewer_finds_the_measure_in_their_queue_in_turn, |app: &TestApp| {
+    let b = build(app);
+    let m = b.measures[0]; // jiangf's, led by qinss, overdue
+    let (jiangf, qinss, zhanghc, daixb) = (app.login("jiangf"), app.login("qinss"), app.login("zhanghc"), app.login("daixb"));
+    let queue = |token: &str| app.get("/api/v1/me/tasks", token).ok(200).clone();
+    let count = |token: &str, kind: &str| queue(token)["counts"][kind].as_i64().unwrap();
+    let q = queue(&jiangf);
+    assert_eq!((q["counts"]["work_on"].as_i64(), q["counts"]["overdue"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(q["items"][0]["kind"], "overdue", "overdue before other work");
+    assert_eq!(q["items"][0]["label"], "①");
+    assert_eq!(count(&qinss, "overdue"), 1, "the responsible leader answers for it too");
+    add_evidence(app, &jiangf, m, "会议纪要");
+    submit(app, &jiangf, m).ok(200);
+    assert_eq!(count(&jiangf, "work_on"), 0);
+    assert_eq!((count(&qinss, "approve"), count(&zhanghc, "sign")), (1, 0));
+    decide(app, &qinss, m, json!({"decision": "approve"})).ok(201);
+    assert_eq!((count(&qinss, "approve"), count(&zhanghc, "sign"), count(&daixb, "verify")), (0, 1, 0));
+    decide(app, &zhanghc, m, json!({"decision": "approve"})).ok(201);
+    assert_eq!((count(&zhanghc, "sign"), count(&daixb, "verify")), (0, 1));
+    decide(app, &daixb, m, json!({"decision": "approve"})).ok(201);
+    assert_eq!((count(&daixb, "verify"), count(&jiangf, "overdue")), (0, 0), "verified: nothing waits and nothing is overdue");
+});

@@ -24,6 +24,7 @@ pub mod page_cache;
 pub mod query;
 pub mod signoffs;
 pub mod structure;
+pub mod tasks;
 pub mod workflow;
 
 use chrono::{NaiveDate, Utc};

@@ -97,7 +97,7 @@ pub fn evidence_digest(conn: &mut DbConn, measure_id: i64) -> AppResult<String> 
     Ok(hex::encode(h.finalize()))
 }
 
-fn chain_of(conn: &mut DbConn, m: &Measure) -> AppResult<Chain> {
+pub(super) fn chain_of(conn: &mut DbConn, m: &Measure) -> AppResult<Chain> {
     let chain: String = inspections::table.find(m.inspection_id).select(inspections::signoff_chain).first(conn)?;
     Ok(Chain::parse(&chain).unwrap_or_else(Chain::full))
 }
@@ -154,7 +154,7 @@ pub fn submit(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
 }
 
 /// Whether the caller reviews `stage` of this measure.
-fn reviews(conn: &mut DbConn, caller: &Caller, m: &Measure, stage: Stage) -> AppResult<bool> {
+pub(super) fn reviews(conn: &mut DbConn, caller: &Caller, m: &Measure, stage: Stage) -> AppResult<bool> {
     let Some(user) = caller.user_id() else { return Ok(false) };
     Ok(match stage {
         Stage::Approve => m.responsible_leader_id == Some(user),
