@@ -68,13 +68,7 @@ on_both_databases!(changes_are_recorded_in_a_chain_that_detects_tampering, |app:
     assert_eq!(report["intact"], false);
     assert_eq!(report["breaks"][0]["event_id"], id);
     assert_eq!(report["breaks"][0]["problem"], "altered");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rectify"))
-        .args(["audit", "verify"])
-        .env("RECTIFY_DATABASE_URL", &app.db.url)
-        .env("RECTIFY_DATA_DIR", app.db.dir.join("data"))
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
+    let out = app.cli(&["audit", "verify"], &[]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success() && text.contains("altered") && text.contains("BROKEN"), "{text}");
 });

@@ -239,6 +239,18 @@ impl TestApp {
         Resp::from(result)
     }
 
+    /// Runs the `rectify` command line on this app's database and data directory.
+    pub fn cli(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_rectify"))
+            .args(args)
+            .env("RECTIFY_DATABASE_URL", &self.db.url)
+            .env("RECTIFY_DATA_DIR", self.db.dir.join("data"))
+            .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
+            .output()
+            .unwrap()
+    }
+
     /// Sends a multipart form.
     pub fn upload(&self, method: &str, path: &str, token: &str, form: (String, Vec<u8>), headers: &[(&str, &str)]) -> Resp {
         let mut req = ureq::request(method, &self.url(path)).set("Authorization", &format!("Bearer {token}")).set("Content-Type", &form.0);

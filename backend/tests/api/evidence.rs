@@ -281,13 +281,7 @@ fn verify_reports_missing_and_altered_files() {
     assert_eq!(state(c), "missing");
     let (status, _, _) = app.get_bytes(&format!("/api/v1/evidence/{c}/content"), &zgb, &[]);
     assert_eq!(status, 503, "a missing file is reported, not served empty");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rectify"))
-        .args(["evidence", "verify"])
-        .env("RECTIFY_DATABASE_URL", &app.db.url)
-        .env("RECTIFY_DATA_DIR", app.db.dir.join("data"))
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
+    let out = app.cli(&["evidence", "verify"], &[]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success(), "{text}");
     assert!(text.contains("Missing") && text.contains("Altered") && text.contains("2 files checked, 0 intact"), "{text}");
@@ -435,17 +429,7 @@ fn the_sweeper_and_verify_work_on_s3() {
     .ok(201);
     let orphan = format!("{endpoint}/{bucket}/evidence/2/0123456789abcdef0123456789abcdef");
     ureq::put(&orphan).send_bytes(PDF).unwrap();
-    let cli = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_rectify"))
-            .args(args)
-            .env("RECTIFY_DATABASE_URL", &app.db.url)
-            .env("RECTIFY_DATA_DIR", app.db.dir.join("data"))
-            .env("RECTIFY_S3_BUCKET", &bucket)
-            .env("RECTIFY_S3_ENDPOINT", &endpoint)
-            .env("RUST_LOG", "warn")
-            .output()
-            .unwrap()
-    };
+    let cli = |args: &[&str]| app.cli(args, &[("RECTIFY_S3_BUCKET", &bucket), ("RECTIFY_S3_ENDPOINT", &endpoint)]);
     let out = cli(&["evidence", "sweep", "--grace", "0"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 objects without a row"), "{}", String::from_utf8_lossy(&out.stdout));
     assert!(ureq::get(&orphan).call().is_err(), "the orphan is gone");
