@@ -188,11 +188,9 @@ fn who_reviews(stage: Stage) -> &'static str {
 /// organisation allows it) decided an earlier stage of this round.
 pub fn decide(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64, input: SignoffInput) -> AppResult<SignoffOutcome> {
     write_tx(conn, |conn| {
-        let m = visible(conn, caller, id)?;
+        visible(conn, caller, id)?;
         // The precondition first: a decision on a measure that moved on is stale, whoever sends it.
-        if m.version != expected_version {
-            return Err(AppError::version_mismatch());
-        }
+        let m = lock(conn, id, expected_version)?;
         let chain = chain_of(conn, &m)?;
         let Some(stage) = chain.pending(status_of(&m)) else {
             return Err(AppError::conflict("not_awaiting_signoff", "the measure is not waiting for a sign-off"));
@@ -269,6 +267,18 @@ pub fn decide(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
         )?;
         Ok(SignoffOutcome { signoff: signoff_view(conn, signoff, &current)?, measure: view(conn, m)? })
     })
+}
+
+/// Takes the measure's row for the rest of the transaction, at the expected version: a
+/// concurrent decision on PostgreSQL waits here, then finds the version moved on (412) instead
+/// of reading the other's sign-off half-way through its own checks.
+fn lock(conn: &mut DbConn, id: i64, expected_version: i64) -> AppResult<Measure> {
+    diesel::update(measures::table.find(id).filter(measures::version.eq(expected_version)))
+        .set(measures::version.eq(expected_version))
+        .returning(measures::all_columns)
+        .get_result::<Measure>(conn)
+        .optional()?
+        .ok_or_else(AppError::version_mismatch)
 }
 
 fn stage_name(stage: Stage) -> &'static str {
