@@ -94,6 +94,7 @@ pub fn seed(conn: &mut DbConn, ledger: bool) -> AppResult<Seeded> {
             None => {
                 organisations::create(
                     conn,
+                    &system_caller(0),
                     NewOrganisation { name: BUREAU.into(), kind: OrgKind::Bureau, parent_id: None, timezone: None },
                 )?
                 .id
@@ -104,6 +105,7 @@ pub fn seed(conn: &mut DbConn, ledger: bool) -> AppResult<Seeded> {
             if org_id(conn, school)?.is_none() {
                 organisations::create(
                     conn,
+                    &system,
                     NewOrganisation { name: school.into(), kind: OrgKind::School, parent_id: Some(bureau), timezone: None },
                 )?;
             }
@@ -275,6 +277,7 @@ pub fn seed_county(conn: &mut DbConn) -> AppResult<usize> {
         crate::db::write_tx(conn, |conn| {
             let school = organisations::create(
                 conn,
+                &system_caller(bureau),
                 NewOrganisation { name: name.clone(), kind: OrgKind::School, parent_id: Some(bureau), timezone: None },
             )?
             .id;

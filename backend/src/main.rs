@@ -277,7 +277,8 @@ fn run(command: Command, mut config: Config) -> Result<(), String> {
             db::migrate(&mut conn)?;
             let parent_id = parent.map(|p| org_by_name_or_id(&mut conn, &p)).transpose()?;
             let kind = if kind == "bureau" { OrgKind::Bureau } else { OrgKind::School };
-            let org = organisations::create(&mut conn, NewOrganisation { name, kind, parent_id, timezone }).map_err(problem)?;
+            let org = organisations::create(&mut conn, &demo::system_caller(0), NewOrganisation { name, kind, parent_id, timezone })
+                .map_err(problem)?;
             println!("created organisation {} ({})", org.id, org.name);
             Ok(())
         }

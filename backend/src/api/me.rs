@@ -57,6 +57,7 @@ async fn change_my_password(
 ) -> AppResult<web::Json<TokenPair>> {
     let PasswordChange { current_password, new_password } = body.into_inner();
     let user_id = auth.user_id().unwrap_or_default();
+    let caller = auth.caller.clone();
     let stored = state.db(move |c| users::stored_hash(c, user_id)).await?;
     let username = stored.0.clone();
     // Guessing the current password through this endpoint is throttled like login.
@@ -74,7 +75,14 @@ async fn change_my_password(
         .db(move |c| {
             crate::db::write_tx(c, |c| {
                 users::set_password(c, user_id, &hash)?;
-                Ok(())
+                crate::domain::audit::record(
+                    c,
+                    &caller,
+                    caller.organisation_id,
+                    "user.change_password",
+                    ("user", user_id),
+                    serde_json::json!({}),
+                )
             })?;
             sessions::start(c, user_id, ttl)
         })

@@ -47,11 +47,11 @@ async fn list_organisations(
 )]
 #[post("/organisations")]
 async fn create_organisation(
-    _auth: Authorized<ManageOrganisations>,
+    auth: Authorized<ManageOrganisations>,
     state: web::Data<AppState>,
     body: web::Json<NewOrganisation>,
 ) -> AppResult<HttpResponse> {
-    let org = state.db(move |c| organisations::create(c, body.into_inner())).await?;
+    let org = state.db(move |c| organisations::create(c, &auth.caller, body.into_inner())).await?;
     Ok(with_etag(StatusCode::CREATED, org.version, &OrganisationView::from(org)))
 }
 
@@ -82,14 +82,14 @@ async fn get_organisation(auth: Authorized<AnyCaller>, state: web::Data<AppState
 )]
 #[patch("/organisations/{id}")]
 async fn update_organisation(
-    _auth: Authorized<ManageOrganisations>,
+    auth: Authorized<ManageOrganisations>,
     state: web::Data<AppState>,
     id: web::Path<i64>,
     version: IfMatch,
     body: web::Json<OrganisationPatch>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let org = state.db(move |c| organisations::update(c, id, version.0, body.into_inner())).await?;
+    let org = state.db(move |c| organisations::update(c, &auth.caller, id, version.0, body.into_inner())).await?;
     state.callers.forget_organisation(id);
     Ok(with_etag(StatusCode::OK, org.version, &OrganisationView::from(org)))
 }

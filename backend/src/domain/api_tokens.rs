@@ -154,6 +154,9 @@ pub fn create(conn: &mut DbConn, caller: &Caller, input: NewApiToken) -> AppResu
             ))
             .returning(api_tokens::all_columns)
             .get_result::<ApiToken>(conn)?;
+        // The secret is never recorded, only which token it is.
+        let summary = serde_json::json!({"name": name, "scopes": scopes, "prefix": &token[..8], "expires_at": input.expires_at});
+        crate::domain::audit::record(conn, caller, org, "api_token.create", ("api_token", row.id), summary)?;
         Ok(CreatedApiToken { token, api_token: row.into() })
     })
 }
@@ -165,9 +168,12 @@ pub fn revoke(conn: &mut DbConn, caller: &Caller, id: i64) -> AppResult<()> {
         if !managed_scope(caller).contains(org) {
             return Err(AppError::not_found());
         }
-        diesel::update(api_tokens::table.find(id).filter(api_tokens::revoked_at.is_null()))
+        let revoked = diesel::update(api_tokens::table.find(id).filter(api_tokens::revoked_at.is_null()))
             .set(api_tokens::revoked_at.eq(now()))
             .execute(conn)?;
+        if revoked > 0 {
+            crate::domain::audit::record(conn, caller, org, "api_token.revoke", ("api_token", id), serde_json::json!({}))?;
+        }
         Ok(())
     })
 }

@@ -82,7 +82,7 @@ pub fn create(conn: &mut DbConn, caller: &Caller, organisation_id: i64, input: D
         let name = required_text(&mut errors, "/name", &input.name, 64);
         check(errors)?;
         let t = now();
-        diesel::insert_into(departments::table)
+        let d = diesel::insert_into(departments::table)
             .values((
                 departments::organisation_id.eq(organisation_id),
                 departments::name.eq(&name),
@@ -92,8 +92,21 @@ pub fn create(conn: &mut DbConn, caller: &Caller, organisation_id: i64, input: D
             ))
             .returning(departments::all_columns)
             .get_result::<Department>(conn)
-            .map_err(|e| unique_name(e, "this organisation already has a department with this name"))
+            .map_err(|e| unique_name(e, "this organisation already has a department with this name"))?;
+        logged(conn, caller, "department.create", d)
     })
+}
+
+fn logged(conn: &mut DbConn, caller: &Caller, action: &str, d: Department) -> AppResult<Department> {
+    crate::domain::audit::record(
+        conn,
+        caller,
+        d.organisation_id,
+        action,
+        ("department", d.id),
+        serde_json::json!({"name": d.name, "version": d.version}),
+    )?;
+    Ok(d)
 }
 
 pub fn rename(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64, input: DepartmentInput) -> AppResult<Department> {
@@ -105,13 +118,14 @@ pub fn rename(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
         let mut errors = Vec::new();
         let name = required_text(&mut errors, "/name", &input.name, 64);
         check(errors)?;
-        diesel::update(departments::table.find(id).filter(departments::version.eq(expected_version)))
+        let d = diesel::update(departments::table.find(id).filter(departments::version.eq(expected_version)))
             .set((departments::name.eq(&name), departments::version.eq(expected_version + 1), departments::updated_at.eq(now())))
             .returning(departments::all_columns)
             .get_result::<Department>(conn)
             .optional()
             .map_err(|e| unique_name(e, "this organisation already has a department with this name"))?
-            .ok_or_else(AppError::version_mismatch)
+            .ok_or_else(AppError::version_mismatch)?;
+        logged(conn, caller, "department.rename", d)
     })
 }
 
@@ -127,6 +141,14 @@ pub fn delete(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
             .set(crate::schema::users::department_id.eq(None::<i64>))
             .execute(conn)?;
         diesel::delete(departments::table.find(id)).execute(conn)?;
+        crate::domain::audit::record(
+            conn,
+            caller,
+            d.organisation_id,
+            "department.delete",
+            ("department", id),
+            serde_json::json!({"name": d.name}),
+        )?;
         Ok(d.organisation_id)
     })
 }

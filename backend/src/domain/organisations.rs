@@ -231,7 +231,8 @@ fn check_parent(conn: &mut DbConn, kind: OrgKind, parent_id: Option<i64>, errors
     Ok(())
 }
 
-pub fn create(conn: &mut DbConn, input: NewOrganisation) -> AppResult<Organisation> {
+/// `actor` is recorded in the new organisation's audit log (the command line and the demo act as `system`).
+pub fn create(conn: &mut DbConn, actor: &Caller, input: NewOrganisation) -> AppResult<Organisation> {
     write_tx(conn, |conn| {
         let mut errors = Vec::new();
         let name = required_text(&mut errors, "/name", &input.name, 128);
@@ -242,7 +243,7 @@ pub fn create(conn: &mut DbConn, input: NewOrganisation) -> AppResult<Organisati
         check_parent(conn, input.kind, input.parent_id, &mut errors)?;
         check(errors)?;
         let t = now();
-        diesel::insert_into(organisations::table)
+        let o = diesel::insert_into(organisations::table)
             .values((
                 organisations::name.eq(&name),
                 organisations::kind.eq(input.kind.as_str()),
@@ -254,11 +255,12 @@ pub fn create(conn: &mut DbConn, input: NewOrganisation) -> AppResult<Organisati
             ))
             .returning(Organisation::COLUMNS)
             .get_result::<Organisation>(conn)
-            .map_err(|e| unique_name(e, "an organisation with this name already exists"))
+            .map_err(|e| unique_name(e, "an organisation with this name already exists"))?;
+        logged(conn, actor, "organisation.create", o)
     })
 }
 
-pub fn update(conn: &mut DbConn, id: i64, expected_version: i64, patch: OrganisationPatch) -> AppResult<Organisation> {
+pub fn update(conn: &mut DbConn, actor: &Caller, id: i64, expected_version: i64, patch: OrganisationPatch) -> AppResult<Organisation> {
     write_tx(conn, |conn| {
         let current: Organisation = organisations::table.find(id).select(Organisation::as_select()).first(conn)?;
         if current.version != expected_version {
@@ -295,7 +297,7 @@ pub fn update(conn: &mut DbConn, id: i64, expected_version: i64, patch: Organisa
             },
         };
         check(errors)?;
-        diesel::update(organisations::table.find(id).filter(organisations::version.eq(expected_version)))
+        let o = diesel::update(organisations::table.find(id).filter(organisations::version.eq(expected_version)))
             .set((
                 organisations::name.eq(&name),
                 organisations::timezone.eq(&timezone),
@@ -309,8 +311,15 @@ pub fn update(conn: &mut DbConn, id: i64, expected_version: i64, patch: Organisa
             .get_result::<Organisation>(conn)
             .optional()
             .map_err(|e| unique_name(e, "an organisation with this name already exists"))?
-            .ok_or_else(AppError::version_mismatch)
+            .ok_or_else(AppError::version_mismatch)?;
+        logged(conn, actor, "organisation.update", o)
     })
+}
+
+fn logged(conn: &mut DbConn, actor: &Caller, action: &str, o: Organisation) -> AppResult<Organisation> {
+    let summary = serde_json::to_value(OrganisationView::from(o.clone())).map_err(AppError::internal)?;
+    crate::domain::audit::record(conn, actor, o.id, action, ("organisation", o.id), summary)?;
+    Ok(o)
 }
 
 /// Turns a unique violation into a readable 409.

@@ -288,7 +288,8 @@ pub fn create(conn: &mut DbConn, caller: &Caller, input: NewUser, password_hash:
                 other => other.into(),
             })?;
         set_roles(conn, id, &input.roles)?;
-        load_view(conn, id)
+        let v = load_view(conn, id)?;
+        logged(conn, caller, "user.create", v)
     })
 }
 
@@ -309,6 +310,13 @@ fn managed(conn: &mut DbConn, caller: &Caller, id: i64) -> AppResult<(User, Vec<
         return Err(AppError::forbidden("protected_user", "only an admin may change an admin or bureau supervisor"));
     }
     Ok((u, roles))
+}
+
+/// Records a change to an account (never a password or its hash), as the account is now.
+fn logged(conn: &mut DbConn, caller: &Caller, action: &str, v: UserView) -> AppResult<UserView> {
+    let summary = serde_json::to_value(&v).map_err(AppError::internal)?;
+    crate::domain::audit::record(conn, caller, v.organisation_id, action, ("user", v.id), summary)?;
+    Ok(v)
 }
 
 /// Ends every session of a user: refresh tokens are revoked and access tokens stop at once.
@@ -369,7 +377,8 @@ pub fn update(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
         if u.active && !active {
             end_sessions(conn, id)?;
         }
-        load_view(conn, id)
+        let v = load_view(conn, id)?;
+        logged(conn, caller, "user.update", v)
     })
 }
 
@@ -381,7 +390,8 @@ pub fn reset_password(conn: &mut DbConn, caller: &Caller, id: i64, expected_vers
             return Err(AppError::version_mismatch());
         }
         set_password(conn, id, &password_hash)?;
-        load_view(conn, id)
+        let v = load_view(conn, id)?;
+        logged(conn, caller, "user.reset_password", v)
     })
 }
 

@@ -95,3 +95,38 @@ on_both_databases!(concurrent_writers_leave_a_valid_chain, |app: &TestApp| {
     let report = app.get("/api/v1/audit/verify", &daixb).ok(200).clone();
     assert_eq!(report["intact"], true, "{report}");
 });
+
+on_both_databases!(every_kind_of_change_is_in_the_log, |app: &TestApp| {
+    build(app); // an inspection with its group, categories, problems and measures
+    let (zgb, admin, daixb) = (app.login("zgb"), app.login("admin"), app.login("daixb"));
+    let school = app.org_id(rectify::demo::SCHOOL);
+    let dep = app.post(&format!("/api/v1/organisations/{school}/departments"), &zgb, json!({"name": "督导室"})).ok(201)["id"].clone();
+    app.patch(&format!("/api/v1/departments/{dep}"), &zgb, "\"1\"", json!({"name": "督导办公室"})).ok(200);
+    let staff = json!({"username": "xiangls", "display_name": "向老师", "roles": ["staff"], "password": "a fine password 2021"});
+    app.post("/api/v1/users", &zgb, staff).ok(201);
+    let token = app.post("/api/v1/api-tokens", &zgb, json!({"name": "县督查平台", "scopes": ["read"]})).ok(201).clone();
+    app.call("DELETE", &format!("/api/v1/api-tokens/{}", token["id"]), Some(&zgb), None, &[]).ok(204);
+    let v = app.get(&format!("/api/v1/organisations/{school}"), &admin).etag();
+    app.patch(&format!("/api/v1/organisations/{school}"), &admin, &v, json!({"allow_repeat_signer": true})).ok(200);
+
+    let log = app.get("/api/v1/audit?limit=200", &daixb).ok(200).clone();
+    let actions: std::collections::BTreeSet<&str> =
+        log["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    for expected in [
+        "inspection.create",
+        "category.create",
+        "problem.create",
+        "measure.create",
+        "department.create",
+        "department.rename",
+        "user.create",
+        "api_token.create",
+        "api_token.revoke",
+        "organisation.update",
+    ] {
+        assert!(actions.contains(expected), "{expected} missing from {actions:?}");
+    }
+    assert!(!log.to_string().contains(token["token"].as_str().unwrap()), "secrets never reach the log");
+    assert!(!log.to_string().contains("a fine password"), "nor passwords");
+    assert_eq!(app.get("/api/v1/audit/verify", &admin).ok(200)["intact"], true);
+});

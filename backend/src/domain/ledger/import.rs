@@ -366,6 +366,15 @@ pub fn import(
             return Err(AppError::validation(report.errors));
         }
         apply(conn, inspection.organisation_id, inspection_id, &plan, progress)?;
+        let summary = serde_json::to_value(&report).map_err(AppError::internal)?;
+        crate::domain::audit::record(
+            conn,
+            caller,
+            inspection.organisation_id,
+            "inspection.import",
+            ("inspection", inspection_id),
+            summary,
+        )?;
         Ok(report)
     })
 }

@@ -9,7 +9,7 @@ use super::{edits_ledger, refuse_edit, scope, GroupRole, InspectionStatus, Ledge
 use crate::auth::Caller;
 use crate::db::{write_tx, DbConn};
 use crate::domain::organisations::OrgScope;
-use crate::domain::{check, now, optional_text, page_bounds, required_text, utc, Page};
+use crate::domain::{audit, check, now, optional_text, page_bounds, required_text, utc, Page};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::models::{Inspection, LeadingGroupMember};
 use crate::schema::{categories, inspections, leading_group_members, measure_assignees, measures, organisations, users};
@@ -283,7 +283,8 @@ pub fn create(conn: &mut DbConn, caller: &Caller, input: NewInspection) -> AppRe
             .returning(inspections::all_columns)
             .get_result(conn)?;
         set_group(conn, &row, &input.leading_group)?;
-        view(conn, row)
+        let v = view(conn, row)?;
+        logged(conn, caller, "inspection.create", v)
     })
 }
 
@@ -323,8 +324,16 @@ pub fn update(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
         if let Some(group) = &patch.leading_group {
             set_group(conn, &row, group)?;
         }
-        view(conn, row)
+        let v = view(conn, row)?;
+        logged(conn, caller, "inspection.update", v)
     })
+}
+
+/// Records a change to an inspection, with the inspection (and its leading group) as it is now.
+fn logged(conn: &mut DbConn, caller: &Caller, action: &str, v: InspectionView) -> AppResult<InspectionView> {
+    let summary = serde_json::to_value(&v).map_err(AppError::internal)?;
+    audit::record(conn, caller, v.organisation_id, action, ("inspection", v.id), summary)?;
+    Ok(v)
 }
 
 /// Deletes an inspection that has no categories yet (a mistaken entry, not a ledger).
@@ -338,6 +347,7 @@ pub fn delete(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
         if used > 0 {
             return Err(AppError::conflict("inspection_not_empty", "the inspection has categories; delete them first"));
         }
+        audit::record(conn, caller, cur.organisation_id, "inspection.delete", ("inspection", id), serde_json::json!({"title": cur.title}))?;
         diesel::delete(inspections::table.find(id)).execute(conn)?;
         Ok(())
     })

@@ -382,6 +382,14 @@ pub fn reorder(
         let version = bump(conn, ParentKind::Problem, p.id, p.version, expected_version)?;
         let current: Vec<i64> = measures::table.filter(measures::problem_id.eq(p.id)).select(measures::id).load(conn)?;
         same_members(&current, &ids, "/ids")?;
+        audit::record(
+            conn,
+            caller,
+            i.organisation_id,
+            "problem.reorder_measures",
+            ("problem", p.id),
+            serde_json::json!({"measure_ids": ids}),
+        )?;
         renumber!(conn, measures, &ids)?;
         Ok(version)
     })?;

@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::ToSchema;
 
 use super::inspections::{editable, visible};
@@ -13,7 +14,7 @@ use super::labels::{category_label, problem_label};
 use super::{edits_ledger, refuse_edit, scope, MeasureStatus};
 use crate::auth::Caller;
 use crate::db::{write_tx, DbConn};
-use crate::domain::{check, now, optional_text, required_text, utc};
+use crate::domain::{audit, check, now, optional_text, required_text, utc};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::models::{Category, Inspection, Problem};
 use crate::schema::{categories, departments, inspections, measure_assignees, measures, problems, users};
@@ -66,11 +67,20 @@ pub fn list_categories(conn: &mut DbConn, caller: &Caller, inspection_id: i64) -
 
 pub fn create_category(conn: &mut DbConn, caller: &Caller, inspection_id: i64, input: CategoryInput) -> AppResult<CategoryView> {
     write_tx(conn, |conn| {
-        editable(conn, caller, inspection_id)?;
+        let i = editable(conn, caller, inspection_id)?;
         let mut errors = Vec::new();
         let title = required_text(&mut errors, "/title", &input.title, 100);
         check(errors)?;
-        Ok(insert_category(conn, inspection_id, &title)?.into())
+        let c = insert_category(conn, inspection_id, &title)?;
+        audit::record(
+            conn,
+            caller,
+            i.organisation_id,
+            "category.create",
+            ("category", c.id),
+            json!({"inspection_id": inspection_id, "title": title}),
+        )?;
+        Ok(c.into())
     })
 }
 
@@ -114,13 +124,14 @@ pub(super) fn insert_problem(conn: &mut DbConn, inspection_id: i64, p: &NewProbl
         .get_result(conn)?)
 }
 
-fn editable_category(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64) -> AppResult<Category> {
+/// The category, when the caller may change it at this version, with its organisation.
+fn editable_category(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64) -> AppResult<(Category, i64)> {
     let c: Category = categories::table.find(id).select(Category::as_select()).first(conn)?;
-    editable(conn, caller, c.inspection_id)?;
+    let i = editable(conn, caller, c.inspection_id)?;
     if c.version != expected_version {
         return Err(AppError::version_mismatch());
     }
-    Ok(c)
+    Ok((c, i.organisation_id))
 }
 
 pub fn rename_category(
@@ -131,7 +142,7 @@ pub fn rename_category(
     input: CategoryInput,
 ) -> AppResult<CategoryView> {
     write_tx(conn, |conn| {
-        editable_category(conn, caller, id, expected_version)?;
+        let (_, org) = editable_category(conn, caller, id, expected_version)?;
         let mut errors = Vec::new();
         let title = required_text(&mut errors, "/title", &input.title, 100);
         check(errors)?;
@@ -141,17 +152,19 @@ pub fn rename_category(
             .get_result::<Category>(conn)
             .optional()?
             .ok_or_else(AppError::version_mismatch)?;
+        audit::record(conn, caller, org, "category.rename", ("category", id), json!({"title": title}))?;
         Ok(c.into())
     })
 }
 
 pub fn delete_category(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64) -> AppResult<()> {
     write_tx(conn, |conn| {
-        let c = editable_category(conn, caller, id, expected_version)?;
+        let (c, org) = editable_category(conn, caller, id, expected_version)?;
         let used: i64 = problems::table.filter(problems::category_id.eq(id)).count().get_result(conn)?;
         if used > 0 {
             return Err(AppError::conflict("category_not_empty", "the category still has problems"));
         }
+        audit::record(conn, caller, org, "category.delete", ("category", id), json!({"title": c.title}))?;
         diesel::delete(categories::table.find(id)).execute(conn)?;
         let rest: Vec<i64> = categories::table
             .filter(categories::inspection_id.eq(c.inspection_id))
@@ -179,6 +192,14 @@ pub fn reorder_categories(
         same_members(&current, &ids, "/ids")?;
         renumber!(conn, categories, &ids)?;
         renumber_problems(conn, inspection_id)?;
+        audit::record(
+            conn,
+            caller,
+            i.organisation_id,
+            "inspection.reorder_categories",
+            ("inspection", i.id),
+            json!({"category_ids": ids}),
+        )?;
         Ok(version)
     })?;
     Ok((version, list_categories(conn, caller, inspection_id)?))
@@ -402,6 +423,16 @@ pub fn visible_problem(conn: &mut DbConn, caller: &Caller, id: i64) -> AppResult
     Ok((p, i))
 }
 
+/// Records a change to a problem, with the problem as it is now.
+fn logged(conn: &mut DbConn, caller: &Caller, org: i64, action: &str, v: ProblemView) -> AppResult<ProblemView> {
+    let summary = json!({
+        "title": v.title, "label": v.label, "category_id": v.category_id, "feedback": v.feedback,
+        "responsible_leader_id": v.responsible_leader_id, "lead_department_id": v.lead_department_id, "version": v.version,
+    });
+    audit::record(conn, caller, org, action, ("problem", v.id), summary)?;
+    Ok(v)
+}
+
 pub fn get_problem(conn: &mut DbConn, caller: &Caller, id: i64) -> AppResult<ProblemView> {
     let (p, _) = visible_problem(conn, caller, id)?;
     problem_view(conn, p)
@@ -426,7 +457,8 @@ pub fn create_problem(conn: &mut DbConn, caller: &Caller, inspection_id: i64, in
         let id = insert_problem(conn, inspection_id, &NewProblem { title, feedback, ..input })?;
         renumber_problems(conn, inspection_id)?;
         let p = problems::table.find(id).select(Problem::as_select()).first(conn)?;
-        problem_view(conn, p)
+        let v = problem_view(conn, p)?;
+        logged(conn, caller, i.organisation_id, "problem.create", v)
     })
 }
 
@@ -476,17 +508,19 @@ pub fn update_problem(conn: &mut DbConn, caller: &Caller, id: i64, expected_vers
             renumber_problems(conn, p.inspection_id)?;
         }
         let p = problems::table.find(id).select(Problem::as_select()).first(conn)?;
-        problem_view(conn, p)
+        let v = problem_view(conn, p)?;
+        logged(conn, caller, i.organisation_id, "problem.update", v)
     })
 }
 
 pub fn delete_problem(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64) -> AppResult<()> {
     write_tx(conn, |conn| {
-        let (p, _) = editable_problem(conn, caller, id, expected_version)?;
+        let (p, i) = editable_problem(conn, caller, id, expected_version)?;
         let used: i64 = measures::table.filter(measures::problem_id.eq(id)).count().get_result(conn)?;
         if used > 0 {
             return Err(AppError::conflict("problem_not_empty", "the problem still has measures"));
         }
+        audit::record(conn, caller, i.organisation_id, "problem.delete", ("problem", id), json!({"title": p.title}))?;
         diesel::delete(problems::table.find(id)).execute(conn)?;
         renumber_problems(conn, p.inspection_id)
     })
@@ -502,8 +536,9 @@ pub fn reorder_problems(
 ) -> AppResult<(i64, Vec<ProblemView>)> {
     let (inspection_id, version) = write_tx(conn, |conn| {
         let c: Category = categories::table.find(category_id).select(Category::as_select()).first(conn)?;
-        editable(conn, caller, c.inspection_id)?;
+        let i = editable(conn, caller, c.inspection_id)?;
         let version = bump(conn, ParentKind::Category, c.id, c.version, expected_version)?;
+        audit::record(conn, caller, i.organisation_id, "category.reorder_problems", ("category", c.id), json!({"problem_ids": ids}))?;
         let current: Vec<i64> = problems::table.filter(problems::category_id.eq(category_id)).select(problems::id).load(conn)?;
         same_members(&current, &ids, "/ids")?;
         // Keep the category's slot: take its current ordinals in order and hand them out anew.
