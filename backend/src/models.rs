@@ -163,6 +163,11 @@ pub struct Problem {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub closeout_status: String,
+    pub closeout_requested_by: Option<i64>,
+    pub closed_by: Option<i64>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub closeout_comment: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]

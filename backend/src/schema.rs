@@ -138,6 +138,11 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        closeout_status -> Text,
+        closeout_requested_by -> Nullable<BigInt>,
+        closed_by -> Nullable<BigInt>,
+        closed_at -> Nullable<Timestamp>,
+        closeout_comment -> Text,
     }
 }
 

@@ -13,6 +13,7 @@ use super::{
 };
 use crate::auth::{AnyCaller, Authorized};
 use crate::domain::audit::AuditView;
+use crate::domain::ledger::closeout::{self, CloseoutInput};
 use crate::domain::ledger::import::{self, ImportReport};
 use crate::domain::ledger::inspections::{self, InspectionPatch, InspectionQuery, InspectionView, NewInspection};
 use crate::domain::ledger::measures::{self, MeasurePatch, MeasureView, NewMeasure, ProgressEntry, ProgressInput};
@@ -31,6 +32,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(sign_measure)
         .service(list_signoffs)
         .service(measure_timeline)
+        .service(request_closeout)
+        .service(decide_closeout)
         .service(update_inspection)
         .service(delete_inspection)
         .service(list_categories)
@@ -412,6 +415,39 @@ async fn measure_timeline(
 ) -> AppResult<web::Json<Vec<AuditView>>> {
     let id = id.into_inner();
     Ok(web::Json(db!(state, auth.caller, |c, who| crate::domain::audit::timeline(c, &who, id))))
+}
+
+/// Asks the supervising bureau to close the problem out (销号); every measure must be done.
+#[utoipa::path(tag = "problems", security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = String, Header)),
+    responses((status = 200, description = "Close-out requested", body = ProblemView, headers(("ETag" = String))),
+        Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired))]
+#[post("/problems/{id}/closeout")]
+async fn request_closeout(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    v: IfMatch,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let p = db!(state, auth.caller, |c, who| closeout::request(c, &who, id, v.0));
+    Ok(with_etag(StatusCode::OK, p.version, &p))
+}
+
+/// The supervising bureau closes the problem, or returns it naming the measures that need more.
+#[utoipa::path(tag = "problems", security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = String, Header)), request_body = CloseoutInput,
+    responses((status = 200, description = "Closed or returned", body = ProblemView, headers(("ETag" = String))),
+        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired, Invalid))]
+#[post("/problems/{id}/closeout/decision")]
+async fn decide_closeout(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    v: IfMatch,
+    body: web::Json<CloseoutInput>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let p = db!(state, auth.caller, |c, who| closeout::decide(c, &who, id, v.0, body.into_inner()));
+    Ok(with_etag(StatusCode::OK, p.version, &p))
 }
 
 /// One measure.

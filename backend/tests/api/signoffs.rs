@@ -217,3 +217,56 @@ on_both_databases!(each_reviewer_finds_the_measure_in_their_queue_in_turn, |app:
     decide(app, &daixb, m, json!({"decision": "approve"})).ok(201);
     assert_eq!((count(&daixb, "verify"), count(&jiangf, "overdue")), (0, 0), "verified: nothing waits and nothing is overdue");
 });
+
+/// Takes a measure through the whole chain: evidence by `by`, then approve, sign, verify.
+fn verify_measure(app: &TestApp, m: i64, by: &str, leader: &str) {
+    let by = app.login(by);
+    add_evidence(app, &by, m, "佐证材料");
+    submit(app, &by, m).ok(200);
+    for reviewer in [leader, "zhanghc", "daixb"] {
+        decide(app, &app.login(reviewer), m, json!({"decision": "approve"})).ok(201);
+    }
+}
+
+on_both_databases!(the_supervising_bureau_closes_problems_out, |app: &TestApp| {
+    let b = build(app);
+    let (p1, p3) = (b.problems[0], b.problems[1]); // p1 holds measures 0 and 1; p3 none
+    let (zgb, majp) = (app.login("zgb"), app.login("majp"));
+    let problem_version = |p: i64| app.get(&format!("/api/v1/problems/{p}"), &zgb).etag();
+    let request =
+        |p: i64| app.call("POST", &format!("/api/v1/problems/{p}/closeout"), Some(&zgb), None, &[("If-Match", &problem_version(p))]);
+    let decide_closeout = |token: &str, p: i64, body: Value| {
+        app.call("POST", &format!("/api/v1/problems/{p}/closeout/decision"), Some(token), Some(body), &[("If-Match", &problem_version(p))])
+    };
+    request(p1).problem(409, "measures_not_done");
+    request(p3).problem(409, "measures_not_done");
+    verify_measure(app, b.measures[0], "jiangf", "qinss");
+    verify_measure(app, b.measures[1], "qinlm", "xuzg");
+    decide_closeout(&majp, p1, json!({"decision": "close"})).problem(409, "closeout_not_requested");
+    assert_eq!(request(p1).ok(200)["closeout_status"], "requested");
+    request(p1).problem(409, "closeout_pending");
+
+    decide_closeout(&zgb, p1, json!({"decision": "close"})).problem(403, "not_supervising_bureau");
+    decide_closeout(&app.login("zhanghc"), p1, json!({"decision": "close"})).problem(403, "not_supervising_bureau");
+    decide_closeout(&app.login("yz.zgb"), p1, json!({"decision": "close"})).problem(404, "not_found");
+    decide_closeout(&majp, p1, json!({"decision": "return", "comment": "会议记录不全"})).problem(422, "validation_failed");
+    decide_closeout(&majp, p1, json!({"decision": "return", "comment": "会议记录不全", "measure_ids": [b.measures[2]]}))
+        .problem(422, "validation_failed");
+    let r = decide_closeout(&majp, p1, json!({"decision": "return", "comment": "会议记录不全", "measure_ids": [b.measures[1]]}));
+    assert_eq!(r.ok(200)["closeout_status"], "open");
+    let m1 = app.get(&format!("/api/v1/measures/{}", b.measures[1]), &zgb).ok(200).clone();
+    assert_eq!(m1["status"], "in_progress");
+    assert_eq!(app.get(&format!("/api/v1/measures/{}/progress", b.measures[1]), &zgb).ok(200)[0]["progress"], "销号退回：会议记录不全");
+
+    verify_measure(app, b.measures[1], "qinlm", "xuzg");
+    request(p1).ok(200);
+    let r = decide_closeout(&majp, p1, json!({"decision": "close", "comment": "整改到位，同意销号"}));
+    assert_eq!((r.ok(200)["closeout_status"].as_str(), r.json["closeout_comment"].as_str()), (Some("closed"), Some("整改到位，同意销号")));
+    assert_ne!(
+        app.get(&format!("/api/v1/inspections/{}", b.inspection), &zgb).ok(200)["status"],
+        "closed",
+        "other problems are still open"
+    );
+    let log = app.get("/api/v1/audit?entity_type=problem&action=problem.closeout", &app.login("daixb")).ok(200).clone();
+    assert_eq!(log["total"], 2, "the return and the close are on record");
+});

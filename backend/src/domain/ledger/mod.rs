@@ -16,6 +16,7 @@ macro_rules! renumber {
     }};
 }
 
+pub mod closeout;
 pub mod import;
 pub mod inspections;
 pub mod labels;

@@ -240,7 +240,9 @@ pub fn decide(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
             },
         };
         if input.decision == Decision::Return {
-            note(conn, id, Some(user), &format!("退回（{}）：{comment}", stage_name(stage)))?;
+            let text = format!("退回（{}）：{comment}", stage_name(stage));
+            withdraw_standing(conn, &m, &text)?;
+            note(conn, id, Some(user), &text)?;
         }
         let m: Measure = diesel::update(measures::table.find(id).filter(measures::version.eq(expected_version)))
             .set((
@@ -290,7 +292,7 @@ fn stage_name(stage: Stage) -> &'static str {
 }
 
 /// A line in the measure's progress history.
-fn note(conn: &mut DbConn, measure_id: i64, author: Option<i64>, text: &str) -> AppResult<()> {
+pub(super) fn note(conn: &mut DbConn, measure_id: i64, author: Option<i64>, text: &str) -> AppResult<()> {
     diesel::insert_into(measure_progress::table)
         .values((
             measure_progress::measure_id.eq(measure_id),
@@ -318,18 +320,33 @@ fn valid_signoffs(conn: &mut DbConn, m: &Measure) -> AppResult<Vec<Signoff>> {
 /// `submitted` goes back there, with a note saying what changed.
 pub fn evidence_changed(conn: &mut DbConn, measure_id: i64, what: &str) -> AppResult<()> {
     let m: Measure = measures::table.find(measure_id).select(Measure::as_select()).first(conn)?;
-    let standing = valid_signoffs(conn, &m)?;
-    if standing.is_empty() {
+    let reason = format!("{what}，此前的签核已失效");
+    if withdraw_standing(conn, &m, &reason)? == 0 {
         return Ok(());
     }
-    let reason = format!("{what}，此前的签核已失效");
-    diesel::update(signoffs::table.filter(signoffs::id.eq_any(standing.iter().map(|s| s.id).collect::<Vec<_>>())))
-        .set((signoffs::invalidated_at.eq(now()), signoffs::invalidated_reason.eq(&reason)))
-        .execute(conn)?;
-    diesel::update(measures::table.find(measure_id))
-        .set((measures::status.eq(MeasureStatus::Submitted.as_str()), measures::version.eq(m.version + 1), measures::updated_at.eq(now())))
-        .execute(conn)?;
+    // A measure still being worked on (returned) stays so; one that was signed off goes back.
+    let signed_off = [MeasureStatus::Approved, MeasureStatus::Signed, MeasureStatus::Verified, MeasureStatus::Monitoring];
+    if signed_off.contains(&status_of(&m)) {
+        diesel::update(measures::table.find(measure_id))
+            .set((
+                measures::status.eq(MeasureStatus::Submitted.as_str()),
+                measures::version.eq(m.version + 1),
+                measures::updated_at.eq(now()),
+            ))
+            .execute(conn)?;
+    }
     note(conn, measure_id, None, &format!("系统：{reason}，需重新签核"))
+}
+
+/// Marks the approvals of the measure's current round as no longer standing; returns how many.
+pub(super) fn withdraw_standing(conn: &mut DbConn, m: &Measure, reason: &str) -> AppResult<usize> {
+    let ids: Vec<i64> = valid_signoffs(conn, m)?.into_iter().map(|s| s.id).collect();
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    Ok(diesel::update(signoffs::table.filter(signoffs::id.eq_any(&ids)))
+        .set((signoffs::invalidated_at.eq(now()), signoffs::invalidated_reason.eq(reason)))
+        .execute(conn)?)
 }
 
 fn signoff_view(conn: &mut DbConn, s: Signoff, current_digest: &str) -> AppResult<SignoffView> {

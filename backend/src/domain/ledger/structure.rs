@@ -286,12 +286,18 @@ pub struct ProblemView {
     /// Derived from the measures: `not_started` until one of them has started.
     pub status: MeasureStatus,
     pub measure_count: i64,
+    /// Close-out (销号): `open`, `requested` (waiting for the supervising bureau), `closed`.
+    #[schema(example = "open")]
+    pub closeout_status: String,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// The bureau's comment when closing or returning.
+    pub closeout_comment: String,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-fn problem_view(conn: &mut DbConn, p: Problem) -> AppResult<ProblemView> {
+pub(super) fn problem_view(conn: &mut DbConn, p: Problem) -> AppResult<ProblemView> {
     Ok(problem_views(conn, vec![p])?.remove(0))
 }
 
@@ -331,6 +337,9 @@ fn derive_view<'a>(p: Problem, statuses: impl Iterator<Item = &'a str>) -> Probl
         lead_department_id: p.lead_department_id,
         status,
         measure_count: statuses.len() as i64,
+        closeout_status: p.closeout_status,
+        closed_at: p.closed_at.map(utc),
+        closeout_comment: p.closeout_comment,
         version: p.version,
         created_at: utc(p.created_at),
         updated_at: utc(p.updated_at),

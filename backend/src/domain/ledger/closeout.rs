@@ -1,0 +1,156 @@
+//! Close-out (销号) of a problem: the coordinator asks once every measure is done; a
+//! supervisor of the supervising bureau closes it, or returns it naming the measures that need
+//! more, which go back to `in_progress`. The inspection closes with its last problem.
+
+use diesel::prelude::*;
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::signoffs::{note, withdraw_standing};
+use super::structure::{problem_view, visible_problem, ProblemView};
+use super::workflow::DONE;
+use super::{edits_ledger, refuse_edit, InspectionStatus, MeasureStatus};
+use crate::auth::{Caller, Role};
+use crate::db::{write_tx, DbConn};
+use crate::domain::{audit, check, now, required_text};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::models::{Inspection, Measure, Problem};
+use crate::schema::{inspections, measures, organisations, problems};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CloseoutDecision {
+    Close,
+    Return,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseoutInput {
+    pub decision: CloseoutDecision,
+    /// Required when returning.
+    #[serde(default)]
+    pub comment: String,
+    /// When returning: the measures that need more evidence.
+    #[serde(default)]
+    pub measure_ids: Vec<i64>,
+}
+
+fn set_closeout(
+    conn: &mut DbConn,
+    p: &Problem,
+    expected_version: i64,
+    status: &str,
+    comment: &str,
+    closed_by: Option<i64>,
+) -> AppResult<Problem> {
+    let t = now();
+    diesel::update(problems::table.find(p.id).filter(problems::version.eq(expected_version)))
+        .set((
+            problems::closeout_status.eq(status),
+            problems::closeout_comment.eq(comment),
+            problems::closed_by.eq(closed_by),
+            problems::closed_at.eq(closed_by.map(|_| t)),
+            problems::version.eq(expected_version + 1),
+            problems::updated_at.eq(t),
+        ))
+        .returning(problems::all_columns)
+        .get_result::<Problem>(conn)
+        .optional()?
+        .ok_or_else(AppError::version_mismatch)
+}
+
+/// The coordinator asks the supervising bureau to close the problem.
+pub fn request(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64) -> AppResult<ProblemView> {
+    write_tx(conn, |conn| {
+        let (p, i) = visible_problem(conn, caller, id)?;
+        if !edits_ledger(caller, i.organisation_id) {
+            return Err(refuse_edit());
+        }
+        if p.version != expected_version {
+            return Err(AppError::version_mismatch());
+        }
+        if p.closeout_status != "open" {
+            return Err(AppError::conflict("closeout_pending", "close-out was already requested or granted"));
+        }
+        let statuses: Vec<String> = measures::table.filter(measures::problem_id.eq(id)).select(measures::status).load(conn)?;
+        let open = statuses.iter().filter(|s| !DONE.iter().any(|d| d.as_str() == s.as_str())).count();
+        if statuses.is_empty() || open > 0 {
+            return Err(AppError::conflict(
+                "measures_not_done",
+                format!("{open} of {} measures are not verified yet; close-out needs every measure verified", statuses.len()),
+            ));
+        }
+        diesel::update(problems::table.find(id)).set(problems::closeout_requested_by.eq(caller.user_id())).execute(conn)?;
+        let p = set_closeout(conn, &p, expected_version, "requested", "", None)?;
+        audit::record(conn, caller, i.organisation_id, "problem.request_closeout", ("problem", id), json!({"title": p.title}))?;
+        problem_view(conn, p)
+    })
+}
+
+/// A supervisor of the bureau that supervises the problem's school closes it or returns it.
+pub fn decide(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64, input: CloseoutInput) -> AppResult<ProblemView> {
+    write_tx(conn, |conn| {
+        let (p, i) = visible_problem(conn, caller, id)?;
+        let parent: Option<i64> = organisations::table.find(i.organisation_id).select(organisations::parent_id).first(conn)?;
+        if !(caller.has(Role::BureauSupervisor) && parent == Some(caller.organisation_id)) {
+            return Err(AppError::forbidden("not_supervising_bureau", "a supervisor of the supervising bureau closes problems out"));
+        }
+        if p.version != expected_version {
+            return Err(AppError::version_mismatch());
+        }
+        if p.closeout_status != "requested" {
+            return Err(AppError::conflict("closeout_not_requested", "the coordinator has not asked for close-out"));
+        }
+        let user = caller.user_id();
+        let p = match input.decision {
+            CloseoutDecision::Close => {
+                let p = set_closeout(conn, &p, expected_version, "closed", input.comment.trim(), user)?;
+                close_inspection_when_done(conn, &i)?;
+                p
+            }
+            CloseoutDecision::Return => {
+                let mut errors = Vec::new();
+                let comment = required_text(&mut errors, "/comment", &input.comment, 2000);
+                let own: Vec<i64> = measures::table.filter(measures::problem_id.eq(id)).select(measures::id).load(conn)?;
+                if input.measure_ids.is_empty() || input.measure_ids.iter().any(|m| !own.contains(m)) {
+                    errors.push(FieldError::new("/measure_ids", "invalid_measures", "name the problem's measures that need more evidence"));
+                }
+                check(errors)?;
+                for m in &input.measure_ids {
+                    let measure: Measure = measures::table.find(m).select(Measure::as_select()).first(conn)?;
+                    withdraw_standing(conn, &measure, &format!("销号退回：{comment}"))?;
+                    diesel::update(measures::table.find(m))
+                        .set((
+                            measures::status.eq(MeasureStatus::InProgress.as_str()),
+                            measures::version.eq(measures::version + 1),
+                            measures::updated_at.eq(now()),
+                        ))
+                        .execute(conn)?;
+                    note(conn, *m, user, &format!("销号退回：{comment}"))?;
+                }
+                set_closeout(conn, &p, expected_version, "open", &comment, None)?
+            }
+        };
+        let summary = json!({"decision": if input.decision == CloseoutDecision::Close { "close" } else { "return" }, "comment": p.closeout_comment, "measure_ids": input.measure_ids});
+        audit::record(conn, caller, i.organisation_id, "problem.closeout", ("problem", id), summary)?;
+        problem_view(conn, p)
+    })
+}
+
+/// The inspection is closed once every one of its problems is.
+fn close_inspection_when_done(conn: &mut DbConn, i: &Inspection) -> AppResult<()> {
+    let open: i64 =
+        problems::table.filter(problems::inspection_id.eq(i.id)).filter(problems::closeout_status.ne("closed")).count().get_result(conn)?;
+    if open == 0 {
+        diesel::update(inspections::table.find(i.id))
+            .set((
+                inspections::status.eq(InspectionStatus::Closed.as_str()),
+                inspections::version.eq(inspections::version + 1),
+                inspections::updated_at.eq(now()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
