@@ -306,6 +306,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    comments (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        entity_type -> Text,
+        entity_id -> BigInt,
+        author_id -> BigInt,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(departments -> organisations (organisation_id));
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(users -> departments (department_id));
@@ -323,6 +335,7 @@ diesel::joinable!(measure_supporting_departments -> measures (measure_id));
 diesel::joinable!(measure_progress -> measures (measure_id));
 diesel::joinable!(evidence -> evidence_files (file_id));
 diesel::joinable!(signoffs -> measures (measure_id));
+diesel::joinable!(comments -> users (author_id));
 diesel::joinable!(evidence_versions -> evidence_files (file_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -347,4 +360,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     signoffs,
     audit_heads,
     audit_events,
+    comments,
 );

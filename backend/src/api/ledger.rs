@@ -14,6 +14,7 @@ use super::{
 use crate::auth::{AnyCaller, Authorized};
 use crate::domain::audit::AuditView;
 use crate::domain::ledger::closeout::{self, CloseoutInput};
+use crate::domain::ledger::comments::{self, CommentView, NewComment, Subject};
 use crate::domain::ledger::import::{self, ImportReport};
 use crate::domain::ledger::inspections::{self, InspectionPatch, InspectionQuery, InspectionView, NewInspection};
 use crate::domain::ledger::measures::{self, MeasurePatch, MeasureView, NewMeasure, ProgressEntry, ProgressInput};
@@ -33,6 +34,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(list_signoffs)
         .service(measure_timeline)
         .service(request_closeout)
+        .service(measure_comments)
+        .service(comment_measure)
+        .service(problem_comments)
+        .service(comment_problem)
         .service(decide_closeout)
         .service(update_inspection)
         .service(delete_inspection)
@@ -448,6 +453,62 @@ async fn decide_closeout(
     let id = id.into_inner();
     let p = db!(state, auth.caller, |c, who| closeout::decide(c, &who, id, v.0, body.into_inner()));
     Ok(with_etag(StatusCode::OK, p.version, &p))
+}
+
+/// Comments on a measure, oldest first.
+#[utoipa::path(tag = "measures", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, description = "The comments", body = Vec<CommentView>), Unauthorized, NotFound))]
+#[get("/measures/{id}/comments")]
+async fn measure_comments(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<Vec<CommentView>>> {
+    let subject = Subject::Measure(id.into_inner());
+    Ok(web::Json(db!(state, auth.caller, |c, who| comments::list(c, &who, subject))))
+}
+
+/// Comments on a measure: anyone who sees it.
+#[utoipa::path(tag = "measures", security(("bearer" = [])), params(("id" = i64, Path)), request_body = NewComment,
+    responses((status = 201, description = "Posted", body = CommentView), BadRequest, Unauthorized, Forbidden, NotFound, Invalid))]
+#[post("/measures/{id}/comments")]
+async fn comment_measure(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<NewComment>,
+) -> AppResult<HttpResponse> {
+    let subject = Subject::Measure(id.into_inner());
+    let c = db!(state, auth.caller, |c, who| comments::create(c, &who, subject, body.into_inner()));
+    Ok(HttpResponse::Created().json(c))
+}
+
+/// Comments on a problem, oldest first.
+#[utoipa::path(tag = "problems", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, description = "The comments", body = Vec<CommentView>), Unauthorized, NotFound))]
+#[get("/problems/{id}/comments")]
+async fn problem_comments(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<Vec<CommentView>>> {
+    let subject = Subject::Problem(id.into_inner());
+    Ok(web::Json(db!(state, auth.caller, |c, who| comments::list(c, &who, subject))))
+}
+
+/// Comments on a problem: anyone who sees it.
+#[utoipa::path(tag = "problems", security(("bearer" = [])), params(("id" = i64, Path)), request_body = NewComment,
+    responses((status = 201, description = "Posted", body = CommentView), BadRequest, Unauthorized, Forbidden, NotFound, Invalid))]
+#[post("/problems/{id}/comments")]
+async fn comment_problem(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<NewComment>,
+) -> AppResult<HttpResponse> {
+    let subject = Subject::Problem(id.into_inner());
+    let c = db!(state, auth.caller, |c, who| comments::create(c, &who, subject, body.into_inner()));
+    Ok(HttpResponse::Created().json(c))
 }
 
 /// One measure.

@@ -383,3 +383,29 @@ on_both_databases!(measure_list_is_current_after_changes_on_any_instance, |app: 
     app.call("DELETE", &format!("/api/v1/measures/{}", b.measures[2]), Some(&zgb), None, &[("If-Match", "\"1\"")]).ok(204);
     assert_eq!(page(&other, &majp, "")["total"], 2, "deleted on one instance");
 });
+
+on_both_databases!(comments_on_measures_and_problems, |app: &TestApp| {
+    let b = build(app);
+    let (m, p) = (b.measures[0], b.problems[0]);
+    let (jiangf, majp, zgb) = (app.login("jiangf"), app.login("majp"), app.login("zgb"));
+    let path = format!("/api/v1/measures/{m}/comments");
+    app.post(&path, &jiangf, json!({"body": "会议纪要已上传，请审核"})).ok(201);
+    app.post(&path, &majp, json!({"body": "请补充签到表"})).ok(201);
+    app.post(&path, &jiangf, json!({"body": "  "})).problem(422, "validation_failed");
+    app.post(&path, &app.login("qinlm"), json!({"body": "x"})).problem(404, "not_found");
+    app.post(&path, &app.login("yz.zgb"), json!({"body": "x"})).problem(404, "not_found");
+    let token = app.post("/api/v1/api-tokens", &zgb, json!({"name": "县督查平台", "scopes": ["read", "write"]})).ok(201)["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.post(&path, &token, json!({"body": "x"})).problem(403, "users_only");
+    let list = app.get(&path, &zgb).ok(200).clone();
+    let said: Vec<(&str, &str)> =
+        list.as_array().unwrap().iter().map(|c| (c["author_name"].as_str().unwrap(), c["body"].as_str().unwrap())).collect();
+    assert_eq!(said, [("蒋芳", "会议纪要已上传，请审核"), ("马杰平", "请补充签到表")]);
+    let timeline = app.get(&format!("/api/v1/measures/{m}/timeline"), &jiangf).ok(200).clone();
+    assert!(timeline.as_array().unwrap().iter().any(|e| e["action"] == "measure.comment"), "comments are part of the measure's history");
+    app.post(&format!("/api/v1/problems/{p}/comments"), &zgb, json!({"body": "本问题两项措施均已完成"})).ok(201);
+    assert_eq!(app.get(&format!("/api/v1/problems/{p}/comments"), &majp).ok(200).as_array().unwrap().len(), 1);
+    app.get(&format!("/api/v1/problems/{p}/comments"), &app.login("yz.zgb")).problem(404, "not_found");
+});

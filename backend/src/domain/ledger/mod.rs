@@ -17,6 +17,7 @@ macro_rules! renumber {
 }
 
 pub mod closeout;
+pub mod comments;
 pub mod import;
 pub mod inspections;
 pub mod labels;
