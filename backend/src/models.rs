@@ -266,3 +266,20 @@ pub struct Signoff {
     pub invalidated_at: Option<NaiveDateTime>,
     pub invalidated_reason: Option<String>,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = extension_requests)]
+pub struct ExtensionRequest {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub measure_id: i64,
+    pub requested_by: i64,
+    pub old_deadline: Option<NaiveDate>,
+    pub new_deadline: NaiveDate,
+    pub reason: String,
+    pub status: String,
+    pub decided_by: Option<i64>,
+    pub decided_at: Option<NaiveDateTime>,
+    pub decision_comment: String,
+    pub created_at: NaiveDateTime,
+}

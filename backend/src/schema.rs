@@ -318,6 +318,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    extension_requests (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        measure_id -> BigInt,
+        requested_by -> BigInt,
+        old_deadline -> Nullable<Date>,
+        new_deadline -> Date,
+        reason -> Text,
+        status -> Text,
+        decided_by -> Nullable<BigInt>,
+        decided_at -> Nullable<Timestamp>,
+        decision_comment -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(departments -> organisations (organisation_id));
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(users -> departments (department_id));
@@ -361,4 +378,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_heads,
     audit_events,
     comments,
+    extension_requests,
 );

@@ -15,6 +15,7 @@ use crate::auth::{AnyCaller, Authorized};
 use crate::domain::audit::AuditView;
 use crate::domain::ledger::closeout::{self, CloseoutInput};
 use crate::domain::ledger::comments::{self, CommentView, NewComment, Subject};
+use crate::domain::ledger::extensions::{self, ExtensionDecisionInput, ExtensionView, NewExtension};
 use crate::domain::ledger::import::{self, ImportReport};
 use crate::domain::ledger::inspections::{self, InspectionPatch, InspectionQuery, InspectionView, NewInspection};
 use crate::domain::ledger::measures::{self, MeasurePatch, MeasureView, NewMeasure, ProgressEntry, ProgressInput};
@@ -34,6 +35,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(list_signoffs)
         .service(measure_timeline)
         .service(request_closeout)
+        .service(list_extensions)
+        .service(request_extension)
+        .service(decide_extension)
         .service(measure_comments)
         .service(comment_measure)
         .service(problem_comments)
@@ -509,6 +513,48 @@ async fn comment_problem(
     let subject = Subject::Problem(id.into_inner());
     let c = db!(state, auth.caller, |c, who| comments::create(c, &who, subject, body.into_inner()));
     Ok(HttpResponse::Created().json(c))
+}
+
+/// Extension requests of a measure, newest first; the approved ones are its deadline history.
+#[utoipa::path(tag = "measures", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, description = "The requests", body = Vec<ExtensionView>), Unauthorized, NotFound))]
+#[get("/measures/{id}/extensions")]
+async fn list_extensions(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<Vec<ExtensionView>>> {
+    let id = id.into_inner();
+    Ok(web::Json(db!(state, auth.caller, |c, who| extensions::list(c, &who, id))))
+}
+
+/// Asks for a later deadline (延期申请), with a reason: the measure's assignees or its responsible leader.
+#[utoipa::path(tag = "measures", security(("bearer" = [])), params(("id" = i64, Path)), request_body = NewExtension,
+    responses((status = 201, description = "Requested", body = ExtensionView), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Invalid))]
+#[post("/measures/{id}/extensions")]
+async fn request_extension(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<NewExtension>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let e = db!(state, auth.caller, |c, who| extensions::request(c, &who, id, body.into_inner()));
+    Ok(HttpResponse::Created().json(e))
+}
+
+/// The leader of the inspection's leading group approves (the deadline moves) or rejects (with a comment).
+#[utoipa::path(tag = "measures", security(("bearer" = [])), params(("id" = i64, Path)), request_body = ExtensionDecisionInput,
+    responses((status = 200, description = "Decided", body = ExtensionView), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Invalid))]
+#[post("/extensions/{id}/decision")]
+async fn decide_extension(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<ExtensionDecisionInput>,
+) -> AppResult<web::Json<ExtensionView>> {
+    let id = id.into_inner();
+    Ok(web::Json(db!(state, auth.caller, |c, who| extensions::decide(c, &who, id, body.into_inner()))))
 }
 
 /// One measure.

@@ -270,3 +270,39 @@ on_both_databases!(the_supervising_bureau_closes_problems_out, |app: &TestApp| {
     let log = app.get("/api/v1/audit?entity_type=problem&action=problem.closeout", &app.login("daixb")).ok(200).clone();
     assert_eq!(log["total"], 2, "the return and the close are on record");
 });
+
+on_both_databases!(extensions_are_asked_for_and_decided_by_the_leader, |app: &TestApp| {
+    let b = build(app);
+    let m = b.measures[0]; // jiangf's, led by qinss, deadline 2021-09-30
+    let (jiangf, qinss, zhanghc, zgb) = (app.login("jiangf"), app.login("qinss"), app.login("zhanghc"), app.login("zgb"));
+    let path = format!("/api/v1/measures/{m}/extensions");
+    app.post(&path, &jiangf, json!({"new_deadline": "2099-06-30", "reason": ""})).problem(422, "validation_failed");
+    app.post(&path, &jiangf, json!({"new_deadline": "2021-09-01", "reason": "x"})).problem(422, "validation_failed");
+    app.post(&path, &app.login("qinlm"), json!({"new_deadline": "2099-06-30", "reason": "x"})).problem(404, "not_found");
+    app.post(&path, &zgb, json!({"new_deadline": "2099-06-30", "reason": "x"})).problem(403, "not_assigned");
+    let first = app.post(&path, &jiangf, json!({"new_deadline": "2099-06-30", "reason": "需等待上级文件"})).ok(201).clone();
+    app.post(&path, &qinss, json!({"new_deadline": "2099-07-30", "reason": "x"})).problem(409, "extension_pending");
+    assert_eq!(app.get("/api/v1/me/tasks", &zhanghc).ok(200)["counts"]["extension"], 1);
+
+    let decision = |token: &str, id: &Value, body: Value| app.post(&format!("/api/v1/extensions/{id}/decision"), token, body);
+    decision(&qinss, &first["id"], json!({"decision": "approve"})).problem(403, "not_group_leader");
+    decision(&zhanghc, &first["id"], json!({"decision": "reject"})).problem(422, "validation_failed");
+    assert_eq!(decision(&zhanghc, &first["id"], json!({"decision": "reject", "comment": "理由不充分"})).ok(200)["status"], "rejected");
+    decision(&zhanghc, &first["id"], json!({"decision": "approve"})).problem(409, "extension_decided");
+    assert_eq!(app.get(&format!("/api/v1/measures/{m}"), &zgb).ok(200)["deadline"], "2021-09-30", "a rejection keeps the deadline");
+
+    let second = app.post(&path, &qinss, json!({"new_deadline": "2099-06-30", "reason": "上级文件未下发"})).ok(201).clone();
+    assert_eq!(decision(&zhanghc, &second["id"], json!({"decision": "approve"})).ok(200)["status"], "approved");
+    assert_eq!(app.get(&format!("/api/v1/measures/{m}"), &zgb).ok(200)["deadline"], "2099-06-30");
+    let history = app.get(&path, &zgb).ok(200).clone();
+    assert_eq!((history[0]["old_deadline"].as_str(), history[0]["status"].as_str()), (Some("2021-09-30"), Some("approved")));
+    assert_eq!(history.as_array().unwrap().len(), 2, "both requests are kept");
+    assert_eq!(app.get("/api/v1/me/tasks", &jiangf).ok(200)["counts"]["overdue"], 0, "no longer overdue");
+    let ledger = app.get(&format!("/api/v1/inspections/{}/ledger", b.inspection), &zgb).ok(200).clone();
+    let row = ledger["items"].as_array().unwrap().iter().find(|r| r["measure"]["id"] == m).unwrap().clone();
+    assert_eq!(
+        (row["original_deadline"].as_str(), row["extensions"].as_i64()),
+        (Some("2021-09-30"), Some(1)),
+        "the ledger shows the history"
+    );
+});

@@ -18,6 +18,7 @@ macro_rules! renumber {
 
 pub mod closeout;
 pub mod comments;
+pub mod extensions;
 pub mod import;
 pub mod inspections;
 pub mod labels;

@@ -19,7 +19,7 @@ use crate::domain::organisations::{readable_with_revision, OrgScope};
 use crate::domain::{page_bounds, Page};
 use crate::error::{AppError, AppResult};
 use crate::models::Measure;
-use crate::schema::{categories, departments, measure_assignees, measures, problems, users};
+use crate::schema::{categories, departments, extension_requests, measure_assignees, measures, problems, users};
 
 /// Statuses in which a measure counts as done.
 pub const DONE: &[&str] = &["verified", "monitoring"];
@@ -185,6 +185,10 @@ pub struct LedgerRow {
     pub assignee_names: Vec<String>,
     /// Past the deadline (organisation time zone) and not done.
     pub overdue: bool,
+    /// The deadline before the first approved extension; absent when never extended.
+    pub original_deadline: Option<NaiveDate>,
+    /// How many times the deadline was extended.
+    pub extensions: i64,
 }
 
 pub fn ledger(conn: &mut DbConn, caller: &Caller, inspection_id: i64, q: MeasureQuery) -> AppResult<Page<LedgerRow>> {
@@ -216,6 +220,13 @@ pub fn ledger(conn: &mut DbConn, caller: &Caller, inspection_id: i64, q: Measure
     people.dedup();
     let user_names = user_names(conn, people)?;
     let dep_names = department_names(conn, inspection.organisation_id)?;
+    let page_ids: Vec<i64> = measure_views.iter().map(|m| m.id).collect();
+    let extended: Vec<(i64, Option<NaiveDate>)> = extension_requests::table
+        .filter(extension_requests::measure_id.eq_any(&page_ids))
+        .filter(extension_requests::status.eq("approved"))
+        .order(extension_requests::id)
+        .select((extension_requests::measure_id, extension_requests::old_deadline))
+        .load(conn)?;
     let items = measure_views
         .into_iter()
         .map(|v| {
@@ -233,6 +244,8 @@ pub fn ledger(conn: &mut DbConn, caller: &Caller, inspection_id: i64, q: Measure
                 supporting_department_names: v.supporting_department_ids.iter().filter_map(|d| dep_names.get(d).cloned()).collect(),
                 assignee_names: v.assignee_ids.iter().filter_map(|u| user_names.get(u).cloned()).collect(),
                 overdue: is_overdue(v.deadline, v.status.as_str(), today),
+                original_deadline: extended.iter().find(|(m, _)| *m == v.id).and_then(|(_, d)| *d),
+                extensions: extended.iter().filter(|(m, _)| *m == v.id).count() as i64,
                 measure: v,
             }
         })

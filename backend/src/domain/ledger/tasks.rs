@@ -16,7 +16,7 @@ use crate::auth::{Caller, Role};
 use crate::db::DbConn;
 use crate::error::AppResult;
 use crate::models::Measure;
-use crate::schema::{measure_assignees, measures};
+use crate::schema::{extension_requests, measure_assignees, measures};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -33,6 +33,8 @@ pub enum TaskKind {
     Overdue,
     /// A monitored measure whose look-back (回头看) is due.
     LookbackDue,
+    /// An extension request waiting for the caller as the leading group's leader.
+    Extension,
 }
 
 impl TaskKind {
@@ -44,6 +46,7 @@ impl TaskKind {
             TaskKind::Verify => "verify",
             TaskKind::Overdue => "overdue",
             TaskKind::LookbackDue => "lookback_due",
+            TaskKind::Extension => "extension",
         }
     }
 }
@@ -122,6 +125,17 @@ pub fn for_caller(conn: &mut DbConn, caller: &Caller) -> AppResult<Tasks> {
         }
     }
 
+    let pending = extension_requests::table
+        .filter(extension_requests::organisation_id.eq(org))
+        .filter(extension_requests::status.eq("pending"))
+        .select(extension_requests::measure_id);
+    let asked: Vec<Measure> = measures::table.filter(measures::id.eq_any(pending)).select(Measure::as_select()).load(conn)?;
+    for m in &asked {
+        if reviews(conn, caller, m, Stage::Sign)? {
+            items.push(task(TaskKind::Extension, m));
+        }
+    }
+
     let overdue: Vec<Measure> = measures::table
         .filter(
             measures::id
@@ -144,7 +158,7 @@ pub fn for_caller(conn: &mut DbConn, caller: &Caller) -> AppResult<Tasks> {
         items.extend(due.iter().map(|m| task(TaskKind::LookbackDue, m)));
     }
     let rank = |k: TaskKind| match k {
-        TaskKind::Approve | TaskKind::Sign | TaskKind::Verify => 0,
+        TaskKind::Approve | TaskKind::Sign | TaskKind::Verify | TaskKind::Extension => 0,
         TaskKind::Overdue => 1,
         TaskKind::WorkOn => 2,
         TaskKind::LookbackDue => 3,
@@ -154,6 +168,14 @@ pub fn for_caller(conn: &mut DbConn, caller: &Caller) -> AppResult<Tasks> {
 }
 
 fn counts(items: &[Task]) -> BTreeMap<String, i64> {
-    let kinds = [TaskKind::WorkOn, TaskKind::Approve, TaskKind::Sign, TaskKind::Verify, TaskKind::Overdue, TaskKind::LookbackDue];
+    let kinds = [
+        TaskKind::WorkOn,
+        TaskKind::Approve,
+        TaskKind::Sign,
+        TaskKind::Verify,
+        TaskKind::Overdue,
+        TaskKind::LookbackDue,
+        TaskKind::Extension,
+    ];
     kinds.iter().map(|k| (k.as_str().to_string(), items.iter().filter(|t| t.kind == *k).count() as i64)).collect()
 }

@@ -1,0 +1,185 @@
+//! Extension requests (延期申请): an assignee or the responsible leader asks for a new deadline
+//! with a reason; the leader of the inspection's leading group approves or rejects. Approved
+//! requests are the measure's deadline history.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::measures::visible;
+use super::signoffs::{note, reviews};
+use super::today_in;
+use super::workflow::Stage;
+use crate::auth::Caller;
+use crate::db::{write_tx, DbConn};
+use crate::domain::{audit, check, now, required_text, utc};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::models::{ExtensionRequest, Measure};
+use crate::schema::{extension_requests, measure_assignees, measures};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewExtension {
+    pub new_deadline: NaiveDate,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ExtensionDecision {
+    Approve,
+    /// Needs a comment.
+    Reject,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionDecisionInput {
+    pub decision: ExtensionDecision,
+    #[serde(default)]
+    pub comment: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExtensionView {
+    pub id: i64,
+    pub measure_id: i64,
+    pub requested_by: i64,
+    pub old_deadline: Option<NaiveDate>,
+    pub new_deadline: NaiveDate,
+    pub reason: String,
+    /// `pending`, `approved` or `rejected`.
+    pub status: String,
+    pub decided_by: Option<i64>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decision_comment: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<ExtensionRequest> for ExtensionView {
+    fn from(e: ExtensionRequest) -> Self {
+        ExtensionView {
+            id: e.id,
+            measure_id: e.measure_id,
+            requested_by: e.requested_by,
+            old_deadline: e.old_deadline,
+            new_deadline: e.new_deadline,
+            reason: e.reason,
+            status: e.status,
+            decided_by: e.decided_by,
+            decided_at: e.decided_at.map(utc),
+            decision_comment: e.decision_comment,
+            created_at: utc(e.created_at),
+        }
+    }
+}
+
+/// Every request for the measure, newest first.
+pub fn list(conn: &mut DbConn, caller: &Caller, measure_id: i64) -> AppResult<Vec<ExtensionView>> {
+    visible(conn, caller, measure_id)?;
+    let rows: Vec<ExtensionRequest> = extension_requests::table
+        .filter(extension_requests::measure_id.eq(measure_id))
+        .order(extension_requests::id.desc())
+        .select(ExtensionRequest::as_select())
+        .load(conn)?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+pub fn request(conn: &mut DbConn, caller: &Caller, measure_id: i64, input: NewExtension) -> AppResult<ExtensionView> {
+    write_tx(conn, |conn| {
+        let m = visible(conn, caller, measure_id)?;
+        let Some(user) = caller.user_id() else { return Err(refuse()) };
+        let assigned = measure_assignees::table
+            .filter(measure_assignees::measure_id.eq(measure_id))
+            .filter(measure_assignees::user_id.eq(user))
+            .select(measure_assignees::user_id)
+            .first::<i64>(conn)
+            .optional()?
+            .is_some();
+        if !assigned && m.responsible_leader_id != Some(user) {
+            return Err(refuse());
+        }
+        let pending = extension_requests::table
+            .filter(extension_requests::measure_id.eq(measure_id))
+            .filter(extension_requests::status.eq("pending"))
+            .select(extension_requests::id)
+            .first::<i64>(conn)
+            .optional()?;
+        if pending.is_some() {
+            return Err(AppError::conflict("extension_pending", "a request for this measure is waiting for the leader"));
+        }
+        let mut errors = Vec::new();
+        let reason = required_text(&mut errors, "/reason", &input.reason, 2000);
+        let today = today_in(conn, m.organisation_id)?;
+        if input.new_deadline <= today || m.deadline.is_some_and(|d| input.new_deadline <= d) {
+            errors.push(FieldError::new("/new_deadline", "not_later", "a date after today and after the current deadline"));
+        }
+        check(errors)?;
+        let e: ExtensionRequest = diesel::insert_into(extension_requests::table)
+            .values((
+                extension_requests::organisation_id.eq(m.organisation_id),
+                extension_requests::measure_id.eq(measure_id),
+                extension_requests::requested_by.eq(user),
+                extension_requests::old_deadline.eq(m.deadline),
+                extension_requests::new_deadline.eq(input.new_deadline),
+                extension_requests::reason.eq(&reason),
+                extension_requests::created_at.eq(now()),
+            ))
+            .returning(extension_requests::all_columns)
+            .get_result(conn)?;
+        let summary = json!({"extension_id": e.id, "old_deadline": m.deadline, "new_deadline": e.new_deadline, "reason": reason});
+        audit::record(conn, caller, m.organisation_id, "measure.request_extension", ("measure", measure_id), summary)?;
+        Ok(e.into())
+    })
+}
+
+fn refuse() -> AppError {
+    AppError::forbidden("not_assigned", "the measure's assignees and its responsible leader ask for extensions")
+}
+
+/// The leader of the inspection's leading group decides; approving moves the deadline.
+pub fn decide(conn: &mut DbConn, caller: &Caller, id: i64, input: ExtensionDecisionInput) -> AppResult<ExtensionView> {
+    write_tx(conn, |conn| {
+        let e: ExtensionRequest = extension_requests::table.find(id).select(ExtensionRequest::as_select()).first(conn)?;
+        let m: Measure = visible(conn, caller, e.measure_id)?;
+        if !reviews(conn, caller, &m, Stage::Sign)? {
+            return Err(AppError::forbidden("not_group_leader", "the leader of the inspection's leading group decides extensions"));
+        }
+        if e.status != "pending" {
+            return Err(AppError::conflict("extension_decided", "this request was already decided"));
+        }
+        let approve = input.decision == ExtensionDecision::Approve;
+        let comment = if approve {
+            input.comment.trim().to_string()
+        } else {
+            let mut errors = Vec::new();
+            let c = required_text(&mut errors, "/comment", &input.comment, 2000);
+            check(errors)?;
+            c
+        };
+        let t = now();
+        let e: ExtensionRequest = diesel::update(extension_requests::table.find(id).filter(extension_requests::status.eq("pending")))
+            .set((
+                extension_requests::status.eq(if approve { "approved" } else { "rejected" }),
+                extension_requests::decided_by.eq(caller.user_id()),
+                extension_requests::decided_at.eq(t),
+                extension_requests::decision_comment.eq(&comment),
+            ))
+            .returning(extension_requests::all_columns)
+            .get_result::<ExtensionRequest>(conn)
+            .optional()?
+            .ok_or_else(|| AppError::conflict("extension_decided", "this request was already decided"))?;
+        if approve {
+            diesel::update(measures::table.find(m.id))
+                .set((measures::deadline.eq(e.new_deadline), measures::version.eq(measures::version + 1), measures::updated_at.eq(t)))
+                .execute(conn)?;
+            let from = m.deadline.map(|d| d.to_string()).unwrap_or_else(|| "无".into());
+            note(conn, m.id, caller.user_id(), &format!("延期：{from} → {}（{}）", e.new_deadline, e.reason))?;
+        }
+        let summary = json!({"extension_id": e.id, "decision": e.status, "comment": comment, "new_deadline": e.new_deadline});
+        audit::record(conn, caller, m.organisation_id, "measure.extension_decision", ("measure", m.id), summary)?;
+        Ok(e.into())
+    })
+}
