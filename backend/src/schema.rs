@@ -335,6 +335,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    lookbacks (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        inspection_id -> BigInt,
+        entity_type -> Text,
+        entity_id -> BigInt,
+        result -> Text,
+        findings -> Text,
+        checked_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(departments -> organisations (organisation_id));
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(users -> departments (department_id));
@@ -379,4 +393,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     comments,
     extension_requests,
+    lookbacks,
 );

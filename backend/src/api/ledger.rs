@@ -18,6 +18,7 @@ use crate::domain::ledger::comments::{self, CommentView, NewComment, Subject};
 use crate::domain::ledger::extensions::{self, ExtensionDecisionInput, ExtensionView, NewExtension};
 use crate::domain::ledger::import::{self, ImportReport};
 use crate::domain::ledger::inspections::{self, InspectionPatch, InspectionQuery, InspectionView, NewInspection};
+use crate::domain::ledger::lookbacks::{self, LookbackView, NewLookback};
 use crate::domain::ledger::measures::{self, MeasurePatch, MeasureView, NewMeasure, ProgressEntry, ProgressInput};
 use crate::domain::ledger::query::{self, InspectionStats, LedgerRow, MeasureQuery};
 use crate::domain::ledger::signoffs::{self, SignoffInput, SignoffOutcome, SignoffsView};
@@ -35,6 +36,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(list_signoffs)
         .service(measure_timeline)
         .service(request_closeout)
+        .service(measure_lookbacks)
+        .service(lookback_measure)
+        .service(problem_lookbacks)
+        .service(lookback_problem)
         .service(list_extensions)
         .service(request_extension)
         .service(decide_extension)
@@ -555,6 +560,60 @@ async fn decide_extension(
 ) -> AppResult<web::Json<ExtensionView>> {
     let id = id.into_inner();
     Ok(web::Json(db!(state, auth.caller, |c, who| extensions::decide(c, &who, id, body.into_inner()))))
+}
+
+/// Look-backs (回头看) of a measure, newest first.
+#[utoipa::path(tag = "measures", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, description = "The look-backs", body = Vec<LookbackView>), Unauthorized, NotFound))]
+#[get("/measures/{id}/lookbacks")]
+async fn measure_lookbacks(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<Vec<LookbackView>>> {
+    let subject = Subject::Measure(id.into_inner());
+    Ok(web::Json(db!(state, auth.caller, |c, who| lookbacks::list(c, &who, subject))))
+}
+
+/// Records a look-back on a verified measure (discipline committee or supervising bureau); a rebound reopens it.
+#[utoipa::path(tag = "measures", security(("bearer" = [])), params(("id" = i64, Path)), request_body = NewLookback,
+    responses((status = 201, description = "Recorded", body = LookbackView), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Invalid))]
+#[post("/measures/{id}/lookbacks")]
+async fn lookback_measure(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<NewLookback>,
+) -> AppResult<HttpResponse> {
+    let subject = Subject::Measure(id.into_inner());
+    Ok(HttpResponse::Created().json(db!(state, auth.caller, |c, who| lookbacks::record(c, &who, subject, body.into_inner()))))
+}
+
+/// Look-backs (回头看) of a problem, newest first.
+#[utoipa::path(tag = "problems", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 200, description = "The look-backs", body = Vec<LookbackView>), Unauthorized, NotFound))]
+#[get("/problems/{id}/lookbacks")]
+async fn problem_lookbacks(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+) -> AppResult<web::Json<Vec<LookbackView>>> {
+    let subject = Subject::Problem(id.into_inner());
+    Ok(web::Json(db!(state, auth.caller, |c, who| lookbacks::list(c, &who, subject))))
+}
+
+/// Records a look-back on a closed-out problem; a rebound reopens it and its measures.
+#[utoipa::path(tag = "problems", security(("bearer" = [])), params(("id" = i64, Path)), request_body = NewLookback,
+    responses((status = 201, description = "Recorded", body = LookbackView), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Invalid))]
+#[post("/problems/{id}/lookbacks")]
+async fn lookback_problem(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    body: web::Json<NewLookback>,
+) -> AppResult<HttpResponse> {
+    let subject = Subject::Problem(id.into_inner());
+    Ok(HttpResponse::Created().json(db!(state, auth.caller, |c, who| lookbacks::record(c, &who, subject, body.into_inner()))))
 }
 
 /// One measure.

@@ -306,3 +306,30 @@ on_both_databases!(extensions_are_asked_for_and_decided_by_the_leader, |app: &Te
         "the ledger shows the history"
     );
 });
+
+on_both_databases!(look_backs_confirm_or_reopen_verified_work, |app: &TestApp| {
+    let b = build(app);
+    let (m0, m1, m2) = (b.measures[0], b.measures[1], b.measures[2]);
+    let (zgb, daixb, majp) = (app.login("zgb"), app.login("daixb"), app.login("majp"));
+    verify_measure(app, m0, "jiangf", "qinss");
+    let look = |token: &str, m: i64, body: Value| app.post(&format!("/api/v1/measures/{m}/lookbacks"), token, body);
+    look(&daixb, m1, json!({"result": "holds", "findings": "x"})).problem(409, "not_verified");
+    look(&zgb, m0, json!({"result": "holds", "findings": "x"})).problem(403, "not_a_checker");
+    look(&daixb, m0, json!({"result": "holds", "findings": ""})).problem(422, "validation_failed");
+    look(&daixb, m0, json!({"result": "holds", "findings": "党委（扩大）会制度执行正常"})).ok(201);
+    assert_eq!(look(&majp, m0, json!({"result": "rebound", "findings": "9月后未再召开"})).ok(201)["result"], "rebound");
+    let m = app.get(&format!("/api/v1/measures/{m0}"), &zgb).ok(200).clone();
+    assert_eq!(m["status"], "in_progress", "a rebound reopens the measure");
+    assert_eq!(app.get(&format!("/api/v1/measures/{m0}/lookbacks"), &zgb).ok(200).as_array().unwrap().len(), 2);
+    assert_eq!(app.get(&format!("/api/v1/inspections/{}/stats", b.inspection), &zgb).ok(200)["rebounds"], 1);
+    app.post(&format!("/api/v1/problems/{}/lookbacks", b.problems[0]), &daixb, json!({"result": "holds", "findings": "x"}))
+        .problem(409, "not_closed");
+
+    // A long-term measure under monitoring gets its next look-back date.
+    let v = version(app, &zgb, m2);
+    app.patch(&format!("/api/v1/measures/{m2}"), &zgb, &v, json!({"assignee_ids": [app.user_id(&zgb, "qinlm")]})).ok(200);
+    verify_measure(app, m2, "qinlm", "qinss");
+    assert_eq!(app.get(&format!("/api/v1/measures/{m2}"), &zgb).ok(200)["status"], "monitoring");
+    look(&daixb, m2, json!({"result": "holds", "findings": "压力传导到位", "next_lookback": "2027-06-30"})).ok(201);
+    assert_eq!(app.get(&format!("/api/v1/measures/{m2}"), &zgb).ok(200)["next_lookback"], "2027-06-30");
+});

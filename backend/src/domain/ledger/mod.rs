@@ -22,6 +22,7 @@ pub mod extensions;
 pub mod import;
 pub mod inspections;
 pub mod labels;
+pub mod lookbacks;
 pub mod measures;
 pub mod page_cache;
 pub mod query;

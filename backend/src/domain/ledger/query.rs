@@ -306,6 +306,8 @@ pub struct InspectionStats {
     pub by_category: Vec<GroupCounts>,
     pub by_lead_department: Vec<GroupCounts>,
     pub by_responsible_leader: Vec<GroupCounts>,
+    /// Look-backs (回头看) that found the problem back.
+    pub rebounds: i64,
 }
 
 /// What the statistics need of one measure.
@@ -403,7 +405,8 @@ pub fn stats(conn: &mut DbConn, caller: &Caller, inspection_id: i64) -> AppResul
         })
         .collect();
     let (overall, by_category, by_lead_department, by_responsible_leader) = aggregate(&rows, today);
-    Ok(InspectionStats { inspection_id, today, overall, by_category, by_lead_department, by_responsible_leader })
+    let rebounds = super::lookbacks::rebounds(conn, inspection_id)?;
+    Ok(InspectionStats { inspection_id, today, overall, by_category, by_lead_department, by_responsible_leader, rebounds })
 }
 
 #[cfg(test)]
