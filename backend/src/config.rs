@@ -53,6 +53,8 @@ pub struct Config {
     pub sweep_grace: u64,
     /// How often the sweeper runs while serving (seconds).
     pub sweep_interval: u64,
+    /// How often deadline reminders are produced while serving (seconds).
+    pub reminder_interval: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -161,6 +163,7 @@ impl Config {
             }),
             sweep_grace: src.parse("RECTIFY_SWEEP_GRACE", 3600)?,
             sweep_interval: src.parse("RECTIFY_SWEEP_INTERVAL", 3600)?,
+            reminder_interval: src.parse("RECTIFY_REMINDER_INTERVAL", 3600)?,
             data_dir,
         };
         if let Some(s) = &cfg.jwt_secret {

@@ -35,6 +35,7 @@ async fn no_route(_: HttpRequest) -> Result<actix_web::HttpResponse, AppError> {
 pub fn server(state: web::Data<AppState>, listener: TcpListener) -> std::io::Result<Server> {
     let workers = state.config.workers;
     let (pool, storage, config) = (state.pool.clone(), state.storage.clone(), state.config.clone());
+    let (state_pool, reminder_interval) = (pool.clone(), config.reminder_interval);
     let sweeper = sweeper::run(
         pool,
         storage,
@@ -66,9 +67,11 @@ pub fn server(state: web::Data<AppState>, listener: TcpListener) -> std::io::Res
     if let Some(n) = workers {
         server = server.workers(n);
     }
+    let reminders = sweeper::remind_periodically(state_pool, std::time::Duration::from_secs(reminder_interval));
     let server = server.run();
-    // Runs on the server's runtime and stops with it.
+    // Run on the server's runtime and stop with it.
     actix_web::rt::spawn(sweeper);
+    actix_web::rt::spawn(reminders);
     Ok(server)
 }
 

@@ -85,6 +85,13 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Produce deadline reminders now (the server does it every RECTIFY_REMINDER_INTERVAL);
+    /// safe beside running servers: each reminder arrives once.
+    Remind {
+        /// The day to remind for (default: today in Asia/Shanghai).
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+    },
     /// Print the OpenAPI document (or write it to a file).
     Openapi {
         #[arg(long)]
@@ -297,6 +304,14 @@ fn run(command: Command, mut config: Config) -> Result<(), String> {
         Command::User(cmd) => user_command(cmd, &config),
         Command::Import { file, org, inspection, dry_run } => import_command(&config, &file, &org, inspection, dry_run),
         Command::Evidence(cmd) => evidence_command(cmd, &config),
+        Command::Remind { date } => {
+            let mut conn = connect(&config)?;
+            db::migrate(&mut conn)?;
+            let today = date.unwrap_or_else(|| rectify::domain::ledger::today_in_zone("Asia/Shanghai"));
+            let n = rectify::domain::notifications::remind(&mut conn, today).map_err(problem)?;
+            println!("{n} reminders sent for {today}");
+            Ok(())
+        }
         Command::Audit(AuditCommand::Verify) => {
             let mut conn = connect(&config)?;
             db::migrate(&mut conn)?;

@@ -349,6 +349,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        measure_id -> Nullable<BigInt>,
+        problem_id -> Nullable<BigInt>,
+        message -> Text,
+        dedupe_key -> Nullable<Text>,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(departments -> organisations (organisation_id));
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(users -> departments (department_id));
@@ -394,4 +408,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     comments,
     extension_requests,
     lookbacks,
+    notifications,
 );

@@ -1,5 +1,5 @@
-//! Keeps storage and database in step: removes what interrupted uploads left behind, and
-//! re-hashes stored files on demand.
+//! Background work: keeps storage and database in step (removes what interrupted uploads left
+//! behind, re-hashes stored files on demand) and produces deadline reminders.
 
 use std::time::{Duration, SystemTime};
 
@@ -96,4 +96,19 @@ pub async fn verify_all(pool: &Pool, storage: &Storage) -> AppResult<Vec<FileChe
         out.push(check(storage, f).await?);
     }
     Ok(out)
+}
+
+/// Produces deadline reminders at start-up and then every `interval`; several instances may run
+/// it at once (each reminder is unique per user, measure, deadline and kind).
+pub async fn remind_periodically(pool: Pool, interval: Duration) {
+    loop {
+        // Deadlines end at 24:00 in the organisations' time zone, Asia/Shanghai by default.
+        let today = crate::domain::ledger::today_in_zone("Asia/Shanghai");
+        match db(&pool, move |c| crate::domain::notifications::remind(c, today)).await {
+            Ok(n) if n > 0 => tracing::info!(sent = n, "deadline reminders"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e.detail, "deadline reminders failed"),
+        }
+        tokio::time::sleep(interval.max(Duration::from_secs(1))).await;
+    }
 }

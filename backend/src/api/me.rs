@@ -6,16 +6,17 @@ use actix_web::{get, post, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::auth::token_pair;
-use super::{Forbidden, Invalid, TooManyRequests, Unauthorized};
+use super::{Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized};
 use crate::auth::{password, Authorized, SignedIn};
 use crate::domain::ledger::tasks::{self, Tasks};
+use crate::domain::notifications::{self, Inbox};
 use crate::domain::sessions::{self, PasswordChange, TokenPair};
 use crate::domain::users::{self, Me};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(get_me).service(my_tasks).service(change_my_password);
+    cfg.service(get_me).service(my_tasks).service(my_notifications).service(read_all).service(read_one).service(change_my_password);
 }
 
 /// The signed-in user, with its organisation.
@@ -37,6 +38,31 @@ async fn get_me(auth: Authorized<SignedIn>) -> AppResult<HttpResponse> {
 #[get("/me/tasks")]
 async fn my_tasks(auth: Authorized<SignedIn>, state: web::Data<AppState>) -> AppResult<web::Json<Tasks>> {
     Ok(web::Json(state.db(move |c| tasks::for_caller(c, &auth.caller)).await?))
+}
+
+/// The signed-in user's notifications, newest first, with the unread count.
+#[utoipa::path(tag = "me", security(("bearer" = [])), responses((status = 200, description = "The inbox", body = Inbox), Unauthorized, Forbidden))]
+#[get("/me/notifications")]
+async fn my_notifications(auth: Authorized<SignedIn>, state: web::Data<AppState>) -> AppResult<web::Json<Inbox>> {
+    Ok(web::Json(state.db(move |c| notifications::inbox(c, &auth.caller)).await?))
+}
+
+/// Marks every notification as read.
+#[utoipa::path(tag = "me", security(("bearer" = [])), responses((status = 204, description = "Read"), Unauthorized, Forbidden))]
+#[post("/me/notifications/read")]
+async fn read_all(auth: Authorized<SignedIn>, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    state.db(move |c| notifications::mark_read(c, &auth.caller, None)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Marks one notification as read.
+#[utoipa::path(tag = "me", security(("bearer" = [])), params(("id" = i64, Path)),
+    responses((status = 204, description = "Read"), Unauthorized, Forbidden, NotFound))]
+#[post("/me/notifications/{id}/read")]
+async fn read_one(auth: Authorized<SignedIn>, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    state.db(move |c| notifications::mark_read(c, &auth.caller, Some(id))).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Change one's own password.

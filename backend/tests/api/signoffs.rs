@@ -333,3 +333,42 @@ on_both_databases!(look_backs_confirm_or_reopen_verified_work, |app: &TestApp| {
     look(&daixb, m2, json!({"result": "holds", "findings": "压力传导到位", "next_lookback": "2027-06-30"})).ok(201);
     assert_eq!(app.get(&format!("/api/v1/measures/{m2}"), &zgb).ok(200)["next_lookback"], "2027-06-30");
 });
+
+on_both_databases!(notifications_and_reminders_arrive_once, |app: &TestApp| {
+    let b = build(app);
+    let m = b.measures[0]; // jiangf's, led by qinss, deadline 2021-09-30
+    let (jiangf, qinss) = (app.login("jiangf"), app.login("qinss"));
+    let inbox = |token: &str| app.get("/api/v1/me/notifications", token).ok(200).clone();
+    let kinds = |token: &str| -> Vec<String> {
+        inbox(token)["items"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(kinds(&jiangf), ["assigned"]);
+    add_evidence(app, &jiangf, m, "会议纪要");
+    submit(app, &jiangf, m).ok(200);
+    decide(app, &qinss, m, json!({"decision": "return", "comment": "缺少签到表"})).ok(201);
+    let n = inbox(&jiangf);
+    assert_eq!((n["unread"].as_i64(), n["items"][0]["kind"].as_str()), (Some(2), Some("returned")));
+    assert!(n["items"][0]["message"].as_str().unwrap().contains("缺少签到表"), "the assignee is told why");
+
+    let first = n["items"][0]["id"].as_i64().unwrap();
+    app.call("POST", &format!("/api/v1/me/notifications/{first}/read"), Some(&qinss), None, &[]).problem(404, "not_found");
+    app.call("POST", &format!("/api/v1/me/notifications/{first}/read"), Some(&jiangf), None, &[]).ok(204);
+    assert_eq!(inbox(&jiangf)["unread"], 1);
+    app.call("POST", "/api/v1/me/notifications/read", Some(&jiangf), None, &[]).ok(204);
+    assert_eq!(inbox(&jiangf)["unread"], 0);
+
+    // Two instances producing the same day's reminders at once: each arrives once.
+    let remind = |date: &str| {
+        let date = date.to_string();
+        std::thread::scope(|s| {
+            let runs: Vec<_> = (0..2).map(|_| s.spawn(|| app.cli(&["remind", "--date", &date], &[]))).collect();
+            runs.into_iter().for_each(|r| assert!(r.join().unwrap().status.success()));
+        });
+    };
+    remind("2021-09-27");
+    remind("2021-09-27");
+    remind("2021-10-01");
+    let count = |token: &str, kind: &str| kinds(token).iter().filter(|k| *k == kind).count();
+    assert_eq!((count(&jiangf, "deadline_in_3_days"), count(&qinss, "deadline_in_3_days")), (1, 1));
+    assert_eq!((count(&jiangf, "overdue"), count(&qinss, "overdue")), (1, 1));
+});

@@ -13,7 +13,7 @@ use super::workflow::DONE;
 use super::{edits_ledger, refuse_edit, InspectionStatus, MeasureStatus};
 use crate::auth::{Caller, Role};
 use crate::db::{write_tx, DbConn};
-use crate::domain::{audit, check, now, required_text};
+use crate::domain::{audit, check, notifications, now, required_text};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::models::{Inspection, Measure, Problem};
 use crate::schema::{inspections, measures, organisations, problems};
@@ -108,6 +108,12 @@ pub fn decide(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
             CloseoutDecision::Close => {
                 let p = set_closeout(conn, &p, expected_version, "closed", input.comment.trim(), user)?;
                 close_inspection_when_done(conn, &i)?;
+                if let (Some(requester), Some(first)) = (
+                    p.closeout_requested_by,
+                    measures::table.filter(measures::problem_id.eq(id)).select(Measure::as_select()).first::<Measure>(conn).optional()?,
+                ) {
+                    notifications::send(conn, &[requester], "closed_out", &first, &format!("问题“{}”已销号", p.title), None)?;
+                }
                 p
             }
             CloseoutDecision::Return => {

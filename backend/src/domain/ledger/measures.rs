@@ -10,7 +10,7 @@ use super::structure::{at, bump, check_refs, same_members, visible_problem, Pare
 use super::{edits_ledger, refuse_edit, scope, MeasureKind, MeasureStatus};
 use crate::auth::{Caller, Role};
 use crate::db::{write_tx, DbConn};
-use crate::domain::{audit, check, now, optional_text, required_text, utc};
+use crate::domain::{audit, check, notifications, now, optional_text, required_text, utc};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::models::Measure;
 use crate::schema::{measure_assignees, measure_progress, measure_supporting_departments, measures, users};
@@ -169,14 +169,21 @@ fn set_links(conn: &mut DbConn, id: i64, supporting: Option<&[i64]>, assignees: 
         }
     }
     if let Some(users_) = assignees {
+        let before = notifications::assignees(conn, id)?;
         diesel::delete(measure_assignees::table.filter(measure_assignees::measure_id.eq(id))).execute(conn)?;
         let mut u = users_.to_vec();
         u.sort();
         u.dedup();
-        for user in u {
+        for user in &u {
             diesel::insert_into(measure_assignees::table)
                 .values((measure_assignees::measure_id.eq(id), measure_assignees::user_id.eq(user)))
                 .execute(conn)?;
+        }
+        let added: Vec<i64> = u.into_iter().filter(|x| !before.contains(x)).collect();
+        if !added.is_empty() {
+            let m: Measure = measures::table.find(id).select(Measure::as_select()).first(conn)?;
+            let message = format!("你被指派负责整改措施 {}", notifications::describe(&m));
+            notifications::send(conn, &added, "assigned", &m, &message, None)?;
         }
     }
     Ok(())

@@ -13,7 +13,7 @@ use super::workflow::{segregation, submittable, Chain, Refusal, Stage};
 use super::{today_in, GroupRole, MeasureKind, MeasureStatus};
 use crate::auth::{Caller, Role};
 use crate::db::{write_tx, DbConn};
-use crate::domain::{audit, check, now, required_text, utc};
+use crate::domain::{audit, check, notifications, now, required_text, utc};
 use crate::error::{AppError, AppResult};
 use crate::models::{Measure, Signoff};
 use crate::schema::{
@@ -255,6 +255,12 @@ pub fn decide(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
             .get_result::<Measure>(conn)
             .optional()?
             .ok_or_else(AppError::version_mismatch)?;
+        let assigned = notifications::assignees(conn, id)?;
+        let (kind, message) = match input.decision {
+            Decision::Return => ("returned", format!("{} 被退回（{}）：{comment}", notifications::describe(&m), stage_name(stage))),
+            Decision::Approve => ("approved", format!("{} 已通过{}", notifications::describe(&m), stage_name(stage))),
+        };
+        notifications::send(conn, &assigned, kind, &m, &message, None)?;
         let current = evidence_digest(conn, id)?;
         audit::record(
             conn,
