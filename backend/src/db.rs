@@ -112,6 +112,16 @@ pub fn build_pool(url: &str, size: u32) -> Result<Pool, String> {
         .map_err(|e| format!("cannot open the database {}: {e}", crate::config::redact_url(url)))
 }
 
+/// Runs database work on a blocking thread with a pooled connection.
+pub async fn run<T, F>(pool: &Pool, f: F) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || f(&mut *pool.get()?)).await?
+}
+
 /// Applies pending migrations; returns how many ran.
 pub fn migrate(conn: &mut DbConn) -> Result<usize, String> {
     let applied = match conn {

@@ -36,7 +36,7 @@ pub fn server(state: web::Data<AppState>, listener: TcpListener) -> std::io::Res
     let workers = state.config.workers;
     let (pool, storage, config) = (state.pool.clone(), state.storage.clone(), state.config.clone());
     let (state_pool, reminder_interval) = (pool.clone(), config.reminder_interval);
-    let sweeper = sweeper::run(
+    let sweeper = sweeper::sweep_periodically(
         pool,
         storage,
         std::time::Duration::from_secs(config.sweep_grace),

@@ -3,8 +3,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use actix_web::web;
-
 use crate::auth::cache::CallerCache;
 use crate::auth::password::Hasher;
 use crate::auth::throttle::LoginThrottle;
@@ -53,12 +51,7 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
     {
-        let pool = self.pool.clone();
-        web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
-        })
-        .await?
+        crate::db::run(&self.pool, f).await
     }
 
     /// Resolves a bearer token: an API token (`rct_…`) or an access JWT.

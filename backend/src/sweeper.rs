@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::Pool;
+use crate::db::{run, Pool};
 use crate::domain::evidence;
 use crate::error::AppResult;
 use crate::models::EvidenceFile;
@@ -19,26 +19,21 @@ pub struct SweepReport {
     pub idempotency_keys: usize,
 }
 
-async fn db<T: Send + 'static>(pool: &Pool, f: impl FnOnce(&mut crate::db::DbConn) -> AppResult<T> + Send + 'static) -> AppResult<T> {
-    let pool = pool.clone();
-    actix_web::web::block(move || f(&mut *pool.get()?)).await?
-}
-
 /// Removes spooled uploads and objects without a row that are older than `grace` (an upload in
 /// progress is younger), and expired idempotency records.
 pub async fn sweep(pool: &Pool, storage: &Storage, grace: Duration) -> AppResult<SweepReport> {
     let spooled_files = storage.sweep_spool(grace);
     let keys = storage.keys_older_than("evidence", SystemTime::now() - grace).await?;
-    let orphans = db(pool, move |c| evidence::unreferenced(c, &keys)).await?;
+    let orphans = run(pool, move |c| evidence::unreferenced(c, &keys)).await?;
     for key in &orphans {
         storage.delete(key).await?;
     }
-    let idempotency_keys = db(pool, evidence::expire_idempotency_keys).await?;
+    let idempotency_keys = run(pool, evidence::expire_idempotency_keys).await?;
     Ok(SweepReport { spooled_files, orphan_objects: orphans.len(), idempotency_keys })
 }
 
 /// Sweeps at start-up and then every `interval`.
-pub async fn run(pool: Pool, storage: std::sync::Arc<Storage>, grace: Duration, interval: Duration) {
+pub async fn sweep_periodically(pool: Pool, storage: std::sync::Arc<Storage>, grace: Duration, interval: Duration) {
     loop {
         match sweep(&pool, &storage, grace).await {
             Ok(r) if r != SweepReport::default() => {
@@ -90,7 +85,7 @@ pub async fn check(storage: &Storage, f: &EvidenceFile) -> AppResult<FileCheck> 
 
 /// Re-hashes every stored file.
 pub async fn verify_all(pool: &Pool, storage: &Storage) -> AppResult<Vec<FileCheck>> {
-    let files = db(pool, evidence::all_files).await?;
+    let files = run(pool, evidence::all_files).await?;
     let mut out = Vec::with_capacity(files.len());
     for f in &files {
         out.push(check(storage, f).await?);
@@ -104,7 +99,7 @@ pub async fn remind_periodically(pool: Pool, interval: Duration) {
     loop {
         // Deadlines end at 24:00 in the organisations' time zone, Asia/Shanghai by default.
         let today = crate::domain::ledger::today_in_zone("Asia/Shanghai");
-        match db(&pool, move |c| crate::domain::notifications::remind(c, today)).await {
+        match run(&pool, move |c| crate::domain::notifications::remind(c, today)).await {
             Ok(n) if n > 0 => tracing::info!(sent = n, "deadline reminders"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e.detail, "deadline reminders failed"),

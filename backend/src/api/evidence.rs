@@ -260,8 +260,9 @@ async fn upload(
         Some(key) => {
             let sha = form.file.as_ref().map(|f| f.2.sha256.clone()).unwrap_or_default();
             let fingerprint = hex::encode(Sha256::digest(serde_json::to_vec(&(measure_id, sha, &details)).map_err(AppError::internal)?));
-            let (principal, k) = (ev::principal_of(&caller), key.clone());
-            if let Some((first, status, body)) = state.db(move |c| ev::replay(c, &principal, &k)).await? {
+            let principal = ev::principal_of(&caller);
+            let (p, k) = (principal.clone(), key.clone());
+            if let Some((first, status, body)) = state.db(move |c| ev::replay(c, &p, &k)).await? {
                 if first != fingerprint {
                     return Err(AppError::validation(vec![crate::error::FieldError::new(
                         "",
@@ -275,7 +276,7 @@ async fn upload(
                     .insert_header(("Idempotent-Replayed", "true"))
                     .body(body));
             }
-            Some(Replay { principal: ev::principal_of(&caller), key, fingerprint })
+            Some(Replay { principal, key, fingerprint })
         }
     };
     let (stored, _spool) = store_file(&state, m.organisation_id, form.file).await?;

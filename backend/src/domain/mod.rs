@@ -79,6 +79,14 @@ pub fn optional_text(errors: &mut Vec<FieldError>, pointer: &str, value: &str, m
     v.to_string()
 }
 
+/// A single required text field, checked on its own.
+pub fn required(pointer: &str, value: &str, max: usize) -> AppResult<String> {
+    let mut errors = Vec::new();
+    let v = required_text(&mut errors, pointer, value, max);
+    check(errors)?;
+    Ok(v)
+}
+
 pub fn check(errors: Vec<FieldError>) -> AppResult<()> {
     if errors.is_empty() {
         Ok(())

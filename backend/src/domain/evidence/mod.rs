@@ -17,7 +17,7 @@ use super::ledger::measures::{visible as visible_measure, works_on};
 use super::ledger::scope;
 use super::ledger::signoffs;
 use super::organisations::OrgScope;
-use super::{audit, check, double_option, now, optional_text, page_bounds, required_text, utc, Page};
+use super::{audit, check, double_option, now, optional_text, page_bounds, required, required_text, utc, Page};
 use crate::auth::{Caller, Principal};
 use crate::db::{write_tx, DbConn, MultiBackend};
 use crate::error::{AppError, AppResult, FieldError};
@@ -506,9 +506,7 @@ pub fn edit(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64, 
 pub fn delete(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64, deletion: Deletion) -> AppResult<EvidenceView> {
     write_tx(conn, |conn| {
         let (e, f) = editable(conn, caller, id, expected_version)?;
-        let mut errors = Vec::new();
-        let reason = required_text(&mut errors, "/reason", &deletion.reason, 1000);
-        check(errors)?;
+        let reason = required("/reason", &deletion.reason, 1000)?;
         let t = now();
         let e: Evidence = diesel::update(evidence::table.find(id))
             .set((

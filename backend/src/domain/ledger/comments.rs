@@ -10,7 +10,7 @@ use super::measures::visible as visible_measure;
 use super::structure::visible_problem;
 use crate::auth::Caller;
 use crate::db::{write_tx, DbConn};
-use crate::domain::{audit, check, now, required_text, utc};
+use crate::domain::{audit, now, required, utc};
 use crate::error::{AppError, AppResult};
 use crate::schema::{comments, users};
 
@@ -22,7 +22,7 @@ pub enum Subject {
 }
 
 impl Subject {
-    fn parts(self) -> (&'static str, i64) {
+    pub(super) fn parts(self) -> (&'static str, i64) {
         match self {
             Subject::Measure(id) => ("measure", id),
             Subject::Problem(id) => ("problem", id),
@@ -30,7 +30,7 @@ impl Subject {
     }
 
     /// The subject's organisation, when the caller sees it (404 otherwise).
-    fn organisation(self, conn: &mut DbConn, caller: &Caller) -> AppResult<i64> {
+    pub(super) fn organisation(self, conn: &mut DbConn, caller: &Caller) -> AppResult<i64> {
         Ok(match self {
             Subject::Measure(id) => visible_measure(conn, caller, id)?.organisation_id,
             Subject::Problem(id) => visible_problem(conn, caller, id)?.1.organisation_id,
@@ -77,9 +77,7 @@ pub fn create(conn: &mut DbConn, caller: &Caller, subject: Subject, input: NewCo
         let Some(author) = caller.user_id() else {
             return Err(AppError::forbidden("users_only", "comments are written by people, not API tokens"));
         };
-        let mut errors = Vec::new();
-        let body = required_text(&mut errors, "/body", &input.body, 4000);
-        check(errors)?;
+        let body = required("/body", &input.body, 4000)?;
         let (kind, id) = subject.parts();
         let t = now();
         let comment_id: i64 = diesel::insert_into(comments::table)

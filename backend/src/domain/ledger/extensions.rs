@@ -14,7 +14,7 @@ use super::today_in;
 use super::workflow::Stage;
 use crate::auth::Caller;
 use crate::db::{write_tx, DbConn};
-use crate::domain::{audit, check, now, required_text, utc};
+use crate::domain::{audit, check, now, required, required_text, utc};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::models::{ExtensionRequest, Measure};
 use crate::schema::{extension_requests, measure_assignees, measures};
@@ -151,14 +151,7 @@ pub fn decide(conn: &mut DbConn, caller: &Caller, id: i64, input: ExtensionDecis
             return Err(AppError::conflict("extension_decided", "this request was already decided"));
         }
         let approve = input.decision == ExtensionDecision::Approve;
-        let comment = if approve {
-            input.comment.trim().to_string()
-        } else {
-            let mut errors = Vec::new();
-            let c = required_text(&mut errors, "/comment", &input.comment, 2000);
-            check(errors)?;
-            c
-        };
+        let comment = if approve { input.comment.trim().to_string() } else { required("/comment", &input.comment, 2000)? };
         let t = now();
         let e: ExtensionRequest = diesel::update(extension_requests::table.find(id).filter(extension_requests::status.eq("pending")))
             .set((

@@ -15,7 +15,7 @@ use super::workflow::DONE;
 use super::{today_in, MeasureStatus};
 use crate::auth::{Caller, Role};
 use crate::db::{write_tx, DbConn};
-use crate::domain::{audit, check, now, required_text, utc};
+use crate::domain::{audit, now, required, utc};
 use crate::error::{AppError, AppResult};
 use crate::models::Measure;
 use crate::schema::{lookbacks, measures, organisations, problems, users};
@@ -94,9 +94,7 @@ pub fn record(conn: &mut DbConn, caller: &Caller, subject: Subject, input: NewLo
             return Err(AppError::forbidden("not_a_checker", "the discipline committee or the supervising bureau checks"));
         }
         let Some(user) = caller.user_id() else { return Err(AppError::forbidden("users_only", "look-backs are made by people")) };
-        let mut errors = Vec::new();
-        let findings = required_text(&mut errors, "/findings", &input.findings, 4000);
-        check(errors)?;
+        let findings = required("/findings", &input.findings, 4000)?;
         match input.result {
             LookbackResult::Rebound => {
                 for m in &measures_of {
@@ -142,16 +140,8 @@ pub fn record(conn: &mut DbConn, caller: &Caller, subject: Subject, input: NewLo
 
 /// Newest first.
 pub fn list(conn: &mut DbConn, caller: &Caller, subject: Subject) -> AppResult<Vec<LookbackView>> {
-    let (kind, id) = match subject {
-        Subject::Measure(id) => {
-            visible_measure(conn, caller, id)?;
-            ("measure", id)
-        }
-        Subject::Problem(id) => {
-            visible_problem(conn, caller, id)?;
-            ("problem", id)
-        }
-    };
+    subject.organisation(conn, caller)?;
+    let (kind, id) = subject.parts();
     let rows: Vec<(i64, String, String, i64, String, chrono::NaiveDateTime)> = lookbacks::table
         .inner_join(users::table.on(users::id.eq(lookbacks::checked_by)))
         .filter(lookbacks::entity_type.eq(kind))

@@ -13,7 +13,7 @@ use super::workflow::{segregation, submittable, Chain, Refusal, Stage};
 use super::{today_in, GroupRole, MeasureKind, MeasureStatus};
 use crate::auth::{Caller, Role};
 use crate::db::{write_tx, DbConn};
-use crate::domain::{audit, check, notifications, now, required_text, utc};
+use crate::domain::{audit, notifications, now, required, utc};
 use crate::error::{AppError, AppResult};
 use crate::models::{Measure, Signoff};
 use crate::schema::{
@@ -205,14 +205,8 @@ pub fn decide(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
             Refusal::OwnSubmission => AppError::forbidden("own_submission", "nobody signs off their own submission"),
             Refusal::SecondStage => AppError::forbidden("second_stage", "one person signs at most one stage of a measure"),
         })?;
-        let comment = if input.decision == Decision::Return {
-            let mut errors = Vec::new();
-            let c = required_text(&mut errors, "/comment", &input.comment, 2000);
-            check(errors)?;
-            c
-        } else {
-            input.comment.trim().to_string()
-        };
+        let comment =
+            if input.decision == Decision::Return { required("/comment", &input.comment, 2000)? } else { input.comment.trim().to_string() };
         let t = now();
         let signoff: Signoff = diesel::insert_into(signoffs::table)
             .values((
