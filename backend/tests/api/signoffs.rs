@@ -372,3 +372,48 @@ on_both_databases!(notifications_and_reminders_arrive_once, |app: &TestApp| {
     assert_eq!((count(&jiangf, "deadline_in_3_days"), count(&qinss, "deadline_in_3_days")), (1, 1));
     assert_eq!((count(&jiangf, "overdue"), count(&qinss, "overdue")), (1, 1));
 });
+
+// Another school's coordinator finds none of this school's workflow, reading or writing.
+on_both_databases!(another_school_reaches_none_of_the_workflow, |app: &TestApp| {
+    let b = build(app);
+    let (m, p) = (b.measures[0], b.problems[0]);
+    let jiangf = app.login("jiangf");
+    let e = add_evidence(app, &jiangf, m, "会议纪要")["id"].as_i64().unwrap();
+    let ext = app
+        .post(&format!("/api/v1/measures/{m}/extensions"), &jiangf, json!({"new_deadline": "2099-06-30", "reason": "等待文件"}))
+        .ok(201)["id"]
+        .clone();
+    let other = app.login("yz.zgb");
+    for path in [
+        format!("/api/v1/measures/{m}/signoffs"),
+        format!("/api/v1/measures/{m}/extensions"),
+        format!("/api/v1/measures/{m}/lookbacks"),
+        format!("/api/v1/measures/{m}/evidence"),
+        format!("/api/v1/problems/{p}/lookbacks"),
+        format!("/api/v1/evidence/{e}"),
+        format!("/api/v1/evidence/{e}/versions"),
+        format!("/api/v1/evidence/{e}/verify"),
+    ] {
+        app.get(&path, &other).problem(404, "not_found");
+    }
+    let post = |path: String, body: Value, v: &str| app.call("POST", &path, Some(&other), Some(body), &[("If-Match", v)]);
+    post(format!("/api/v1/measures/{m}/submit"), json!({}), "\"1\"").problem(404, "not_found");
+    post(format!("/api/v1/measures/{m}/signoffs"), json!({"decision": "approve"}), "\"1\"").problem(404, "not_found");
+    post(format!("/api/v1/measures/{m}/extensions"), json!({"new_deadline": "2099-06-30", "reason": "x"}), "\"1\"")
+        .problem(404, "not_found");
+    post(format!("/api/v1/extensions/{ext}/decision"), json!({"decision": "approve"}), "\"1\"").problem(404, "not_found");
+    post(format!("/api/v1/measures/{m}/lookbacks"), json!({"result": "holds", "findings": "x"}), "\"1\"").problem(404, "not_found");
+    post(format!("/api/v1/problems/{p}/closeout"), json!({}), "\"1\"").problem(404, "not_found");
+    app.patch(&format!("/api/v1/evidence/{e}"), &other, "\"1\"", json!({"title": "x"})).problem(404, "not_found");
+    app.call("DELETE", &format!("/api/v1/evidence/{e}"), Some(&other), Some(json!({"reason": "x"})), &[("If-Match", "\"1\"")])
+        .problem(404, "not_found");
+
+    // A read-only token of the school reads but does not act.
+    let zgb = app.login("zgb");
+    let token = app.post("/api/v1/api-tokens", &zgb, json!({"name": "县督查平台", "scopes": ["read"]})).ok(201)["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.get(&format!("/api/v1/measures/{m}/signoffs"), &token).ok(200);
+    app.call("POST", &format!("/api/v1/measures/{m}/submit"), Some(&token), None, &[("If-Match", "\"1\"")]).problem(403, "not_assigned");
+});
