@@ -248,7 +248,7 @@ fn run(command: Command, mut config: Config) -> Result<(), String> {
             let applied = db::migrate(&mut conn)?;
             tracing::info!(applied, database = %redact_url(&config.database_url), "migrations applied");
             if demo {
-                print_seed(demo::seed(&mut conn, true).map_err(|e| e.to_string())?);
+                seed_demo(&mut conn, &config)?;
             }
             db::analyze(&mut conn, false)?;
             let users: i64 = user_t::table.count().get_result(&mut conn).map_err(|e| e.to_string())?;
@@ -270,7 +270,7 @@ fn run(command: Command, mut config: Config) -> Result<(), String> {
         Command::Demo(DemoCommand::Seed { scale }) => {
             let mut conn = connect(&config)?;
             db::migrate(&mut conn)?;
-            print_seed(demo::seed(&mut conn, true).map_err(|e| e.to_string())?);
+            seed_demo(&mut conn, &config)?;
             if scale.is_some() {
                 let started = std::time::Instant::now();
                 let n = demo::seed_county(&mut conn).map_err(problem)?;
@@ -486,6 +486,16 @@ fn problem(e: rectify::error::AppError) -> String {
         out += &format!("\n  {} {}: {}", f.pointer, f.code, f.message);
     }
     out
+}
+
+/// The demo organisations, accounts and ledger, then its work in every state (once).
+fn seed_demo(conn: &mut db::DbConn, config: &Config) -> Result<(), String> {
+    print_seed(demo::seed(conn, true).map_err(|e| e.to_string())?);
+    let storage = rectify::storage::Storage::open(config)?;
+    if demo::workflow::seed(conn, &storage, config.storage_quota).map_err(problem)? {
+        println!("demo work seeded: measures at every stage, a closed-out problem, a returned measure, a pending extension");
+    }
+    Ok(())
 }
 
 fn print_seed(s: demo::Seeded) {

@@ -127,6 +127,11 @@ impl Storage {
             .map_err(AppError::internal)
     }
 
+    /// Stores a small object in one request (the demo's files).
+    pub async fn put(&self, key: &str, bytes: &'static [u8]) -> AppResult<()> {
+        self.store.put(&Key::from(key), Bytes::from_static(bytes).into()).await.map(drop).map_err(AppError::internal)
+    }
+
     pub async fn delete(&self, key: &str) -> AppResult<()> {
         match self.store.delete(&Key::from(key)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),

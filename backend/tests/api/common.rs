@@ -182,10 +182,16 @@ impl TestApp {
         Some(Self::serve_config(std::sync::Arc::new(db), config))
     }
 
-    /// With the reference ledger of the demo school.
+    /// With the reference ledger of the demo school and its work in every state, as
+    /// `rectify serve --demo` seeds them.
     pub fn start_with_demo_ledger(backend: Backend) -> Option<TestApp> {
+        use diesel::r2d2::ManageConnection;
         let db = TestDb::create(backend)?;
         db.migrate_and_seed_with(true);
+        let config = test_config(&db);
+        let storage = rectify::storage::Storage::open(&config).unwrap();
+        let mut conn = db::Manager::new(&db.url).connect().unwrap();
+        assert!(rectify::demo::workflow::seed(&mut conn, &storage, config.storage_quota).unwrap());
         Some(Self::serve(db))
     }
 

@@ -78,6 +78,52 @@ fn check_demo(app: &TestApp) {
     assert!(app.get("/api/v1/measures", &app.login("jiangf")).json["total"].as_i64().unwrap() >= 30);
     assert_eq!(app.get("/api/v1/measures?limit=1", &app.login("majp")).json["total"], 105);
     assert_eq!(app.get("/api/v1/measures", &app.login("yz.zgb")).json["total"], 0);
+    check_demo_work(app, id);
+}
+
+/// Every role finds something waiting, and the demo's history is as trustworthy as real work.
+fn check_demo_work(app: &TestApp, inspection: i64) {
+    let counts = |user: &str| app.get("/api/v1/me/tasks", &app.login(user)).ok(200)["counts"].clone();
+    let staff: i64 = ["qinlm", "jiangf", "zengxy"].iter().map(|u| counts(u)["work_on"].as_i64().unwrap()).sum();
+    assert!(staff >= 80, "the staff's open measures: {staff}");
+    assert!(counts("qinss")["approve"].as_i64().unwrap() >= 1);
+    let zhanghc = counts("zhanghc");
+    assert!(zhanghc["sign"].as_i64().unwrap() >= 2);
+    assert_eq!(zhanghc["extension"], 1);
+    let daixb = counts("daixb");
+    assert!(daixb["verify"].as_i64().unwrap() >= 1);
+    assert_eq!(daixb["lookback_due"], 2);
+    assert_eq!(counts("zgb")["request_closeout"], 1);
+    let majp = counts("majp");
+    assert_eq!((majp["decide_closeout"].as_i64(), majp["lookback_due"].as_i64()), (Some(1), Some(2)));
+
+    // Measures in every state, a closed-out problem, an overdue measure.
+    let majp = app.login("majp");
+    for status in ["not_started", "in_progress", "submitted", "approved", "signed", "verified", "monitoring"] {
+        let n = app.get(&format!("/api/v1/measures?inspection_id={inspection}&status={status}&limit=1"), &majp).json["total"].as_i64();
+        assert!(n.unwrap() >= 1, "no measure {status}");
+    }
+    let problems = app.get(&format!("/api/v1/inspections/{inspection}/problems"), &majp);
+    let closeout: Vec<&str> = problems.json.as_array().unwrap().iter().map(|p| p["closeout_status"].as_str().unwrap()).collect();
+    assert_eq!((closeout[0], closeout[1]), ("closed", "requested"));
+    let stats = app.get(&format!("/api/v1/inspections/{inspection}/stats"), &majp);
+    assert!(stats.json["overall"]["overdue"].as_i64().unwrap() >= 1);
+
+    // The returned measure tells its assignee why.
+    let zengxy = app.login("zengxy");
+    let inbox = app.get("/api/v1/me/notifications", &zengxy);
+    let returned = inbox.json["items"].as_array().unwrap().iter().find(|n| n["kind"] == "returned").expect("a returned measure");
+    assert!(returned["message"].as_str().unwrap().contains("会议纪要"), "{returned}");
+
+    // Signed-off evidence is stored, intact, and the sign-offs still match it.
+    let verified = app.get(&format!("/api/v1/measures?inspection_id={inspection}&status=verified&limit=1"), &majp);
+    let m = verified.json["items"][0]["id"].as_i64().unwrap();
+    let signoffs = app.get(&format!("/api/v1/measures/{m}/signoffs"), &majp);
+    assert!(signoffs.json["items"].as_array().unwrap().iter().all(|s| s["evidence_matches"] == true), "{}", signoffs.json);
+    let evidence = app.get(&format!("/api/v1/measures/{m}/evidence"), &majp);
+    let e = evidence.json["items"][0]["id"].as_i64().unwrap();
+    assert_eq!(app.get(&format!("/api/v1/evidence/{e}/verify"), &majp).ok(200)["intact"], true);
+    assert_eq!(app.get("/api/v1/audit/verify", &app.login("daixb")).ok(200)["intact"], true);
 }
 
 on_both_databases!(importing_a_ledger_document, |app: &TestApp| {

@@ -1,5 +1,5 @@
 //! What waits for the caller: measures to work on, sign-offs whose turn is theirs, overdue
-//! measures they answer for, look-backs that are due.
+//! measures they answer for, extension requests, problems to close out, look-backs that are due.
 
 use std::collections::BTreeMap;
 
@@ -8,15 +8,15 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::labels::measure_label;
+use super::labels::{measure_label, problem_label};
 use super::signoffs::{chain_of, reviews};
 use super::workflow::{Stage, DONE};
 use super::{today_in, MeasureStatus};
 use crate::auth::{Caller, Role};
 use crate::db::DbConn;
 use crate::error::AppResult;
-use crate::models::Measure;
-use crate::schema::{extension_requests, measure_assignees, measures};
+use crate::models::{Measure, Problem};
+use crate::schema::{extension_requests, inspections, measure_assignees, measures, organisations, problems};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -35,6 +35,10 @@ pub enum TaskKind {
     LookbackDue,
     /// An extension request waiting for the caller as the leading group's leader.
     Extension,
+    /// A problem whose measures are all verified: the coordinator asks for close-out (销号).
+    RequestCloseout,
+    /// A close-out request waiting for a supervisor of the supervising bureau.
+    DecideCloseout,
 }
 
 impl TaskKind {
@@ -47,6 +51,8 @@ impl TaskKind {
             TaskKind::Overdue => "overdue",
             TaskKind::LookbackDue => "lookback_due",
             TaskKind::Extension => "extension",
+            TaskKind::RequestCloseout => "request_closeout",
+            TaskKind::DecideCloseout => "decide_closeout",
         }
     }
 }
@@ -54,9 +60,11 @@ impl TaskKind {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Task {
     pub kind: TaskKind,
-    pub measure_id: i64,
+    /// Absent for the close-out of a problem.
+    pub measure_id: Option<i64>,
     pub inspection_id: i64,
     pub problem_id: i64,
+    /// The measure's ①, or the problem's 1. for close-out.
     #[schema(example = "①")]
     pub label: String,
     pub title: String,
@@ -76,7 +84,7 @@ pub struct Tasks {
 fn task(kind: TaskKind, m: &Measure) -> Task {
     Task {
         kind,
-        measure_id: m.id,
+        measure_id: Some(m.id),
         inspection_id: m.inspection_id,
         problem_id: m.problem_id,
         label: measure_label(m.ordinal),
@@ -84,6 +92,20 @@ fn task(kind: TaskKind, m: &Measure) -> Task {
         status: MeasureStatus::parse(&m.status).unwrap_or(MeasureStatus::NotStarted),
         deadline: m.deadline,
         next_lookback: m.next_lookback,
+    }
+}
+
+fn problem_task(kind: TaskKind, p: &Problem) -> Task {
+    Task {
+        kind,
+        measure_id: None,
+        inspection_id: p.inspection_id,
+        problem_id: p.id,
+        label: problem_label(p.ordinal),
+        title: p.title.clone(),
+        status: MeasureStatus::Verified,
+        deadline: None,
+        next_lookback: None,
     }
 }
 
@@ -148,9 +170,41 @@ pub fn for_caller(conn: &mut DbConn, caller: &Caller) -> AppResult<Tasks> {
         .load(conn)?;
     items.extend(overdue.iter().map(|m| task(TaskKind::Overdue, m)));
 
+    if caller.has(Role::Coordinator) {
+        let not_done = measures::table.filter(measures::status.ne_all(&done)).select(measures::problem_id);
+        let ready: Vec<Problem> = problems::table
+            .filter(problems::inspection_id.eq_any(inspections::table.filter(inspections::organisation_id.eq(org)).select(inspections::id)))
+            .filter(problems::closeout_status.eq("open"))
+            .filter(problems::id.eq_any(measures::table.select(measures::problem_id)))
+            .filter(problems::id.ne_all(not_done))
+            .select(Problem::as_select())
+            .load(conn)?;
+        items.extend(ready.iter().map(|p| problem_task(TaskKind::RequestCloseout, p)));
+    }
+    // The supervising bureau's supervisors look at every school it supervises.
+    let supervised = organisations::table.filter(organisations::parent_id.eq(org)).select(organisations::id);
+    if caller.has(Role::BureauSupervisor) {
+        let requested: Vec<Problem> = problems::table
+            .filter(
+                problems::inspection_id
+                    .eq_any(inspections::table.filter(inspections::organisation_id.eq_any(supervised)).select(inspections::id)),
+            )
+            .filter(problems::closeout_status.eq("requested"))
+            .select(Problem::as_select())
+            .load(conn)?;
+        items.extend(requested.iter().map(|p| problem_task(TaskKind::DecideCloseout, p)));
+    }
+    // Look-backs: the discipline committee's own organisation, a bureau's supervised schools.
+    let mut lookback_orgs: Vec<i64> = Vec::new();
     if caller.has(Role::Discipline) {
+        lookback_orgs.push(org);
+    }
+    if caller.has(Role::BureauSupervisor) {
+        lookback_orgs.extend(supervised.load::<i64>(conn)?);
+    }
+    if !lookback_orgs.is_empty() {
         let due: Vec<Measure> = measures::table
-            .filter(measures::organisation_id.eq(org))
+            .filter(measures::organisation_id.eq_any(&lookback_orgs))
             .filter(measures::status.eq(MeasureStatus::Monitoring.as_str()))
             .filter(measures::next_lookback.le(today))
             .select(Measure::as_select())
@@ -158,12 +212,13 @@ pub fn for_caller(conn: &mut DbConn, caller: &Caller) -> AppResult<Tasks> {
         items.extend(due.iter().map(|m| task(TaskKind::LookbackDue, m)));
     }
     let rank = |k: TaskKind| match k {
-        TaskKind::Approve | TaskKind::Sign | TaskKind::Verify | TaskKind::Extension => 0,
+        TaskKind::Approve | TaskKind::Sign | TaskKind::Verify | TaskKind::Extension | TaskKind::DecideCloseout => 0,
         TaskKind::Overdue => 1,
         TaskKind::WorkOn => 2,
-        TaskKind::LookbackDue => 3,
+        TaskKind::RequestCloseout => 3,
+        TaskKind::LookbackDue => 4,
     };
-    items.sort_by_key(|t| (rank(t.kind), t.deadline.is_none(), t.deadline, t.measure_id));
+    items.sort_by_key(|t| (rank(t.kind), t.deadline.is_none(), t.deadline, t.problem_id, t.measure_id));
     Ok(Tasks { counts: counts(&items), items })
 }
 
@@ -176,6 +231,8 @@ fn counts(items: &[Task]) -> BTreeMap<String, i64> {
         TaskKind::Overdue,
         TaskKind::LookbackDue,
         TaskKind::Extension,
+        TaskKind::RequestCloseout,
+        TaskKind::DecideCloseout,
     ];
     kinds.iter().map(|k| (k.as_str().to_string(), items.iter().filter(|t| t.kind == *k).count() as i64)).collect()
 }

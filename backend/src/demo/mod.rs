@@ -3,6 +3,8 @@
 //! come from the public report; the coordinator, the second school and its account are invented
 //! and say so in their titles.
 
+pub mod workflow;
+
 use diesel::prelude::*;
 
 use crate::auth::{password, Caller, Principal, Role};
@@ -153,6 +155,8 @@ fn seed_ledger(conn: &mut DbConn, school: i64) -> AppResult<()> {
     use crate::schema::users as u_t;
 
     let system = system_caller(school);
+    // Deadlines are set from the day of seeding so that the demo always has work due soon.
+    let today = crate::domain::ledger::today_in(conn, school)?;
     let user =
         |conn: &mut DbConn, name: &str| -> AppResult<i64> { Ok(u_t::table.filter(u_t::username.eq(name)).select(u_t::id).first(conn)?) };
     let date = |s: &str| s.parse::<chrono::NaiveDate>().ok();
@@ -183,13 +187,13 @@ fn seed_ledger(conn: &mut DbConn, school: i64) -> AppResult<()> {
             onsite_start: date("2021-03-15"),
             onsite_end: date("2021-04-14"),
             feedback_date: date("2021-07-23"),
-            deadline: date("2021-10-23"),
+            deadline: Some(today + chrono::Duration::days(60)),
             status: Some(InspectionStatus::Rectifying),
             leading_group,
         },
     )?;
     let mut doc: serde_json::Value =
-        serde_json::from_str(include_str!("../fixtures/changyang-2021/ledger.json")).expect("reference ledger");
+        serde_json::from_str(include_str!("../../fixtures/changyang-2021/ledger.json")).expect("reference ledger");
     let leaders = ["qinss", "xuzg", "lixy"];
     let staff = ["qinlm", "jiangf", "zengxy"];
     let mut k = 0;
@@ -197,20 +201,22 @@ fn seed_ledger(conn: &mut DbConn, school: i64) -> AppResult<()> {
         for prob in cat["problems"].as_array_mut().expect("problems") {
             let title = prob["title"].as_str().unwrap_or_default().to_string();
             let department = department_for(&title);
-            let leader = leaders[prob["ordinal"].as_u64().unwrap_or(0) as usize % 3];
+            let ordinal = prob["ordinal"].as_u64().unwrap_or(0);
+            let leader = leaders[ordinal as usize % 3];
             prob["responsible_leader"] = leader.into();
             prob["lead_department"] = department.into();
             for m in prob["measures"].as_array_mut().expect("measures") {
                 let text = m["text"].as_str().unwrap_or_default().to_string();
-                let (kind, deadline) = if ["长效", "常态化", "长期", "持续"].iter().any(|w| text.contains(w)) {
-                    ("long_term", "2021-12-31")
+                let (kind, days) = if ["长效", "常态化", "长期", "持续"].iter().any(|w| text.contains(w)) {
+                    ("long_term", 180)
                 } else if m["ordinal"] == 1 {
-                    ("immediate", "2021-08-31")
+                    // Problem 5's is overdue, problem 7's due the day after tomorrow.
+                    ("immediate", [(5, -5), (7, 2)].iter().find(|(p, _)| *p == ordinal).map_or(7, |(_, d)| *d))
                 } else {
-                    ("time_bound", if k % 2 == 0 { "2021-10-23" } else { "2021-11-30" })
+                    ("time_bound", if k % 2 == 0 { 20 } else { 45 })
                 };
                 m["kind"] = kind.into();
-                m["deadline"] = deadline.into();
+                m["deadline"] = (today + chrono::Duration::days(days)).to_string().into();
                 m["responsible_leader"] = leader.into();
                 m["lead_department"] = department.into();
                 m["assignees"] = serde_json::json!([staff[k % 3]]);
@@ -261,7 +267,7 @@ pub fn seed_county(conn: &mut DbConn) -> AppResult<usize> {
 
     let bureau = org_id(conn, BUREAU)?.ok_or_else(|| crate::error::AppError::conflict("demo_missing", "run `rectify demo seed` first"))?;
     let reference: serde_json::Value =
-        serde_json::from_str(include_str!("../fixtures/changyang-2021/ledger.json")).expect("reference ledger");
+        serde_json::from_str(include_str!("../../fixtures/changyang-2021/ledger.json")).expect("reference ledger");
     let problems_ref: Vec<&serde_json::Value> =
         reference["categories"].as_array().expect("categories").iter().flat_map(|c| c["problems"].as_array().expect("problems")).collect();
     let texts: Vec<&str> =
