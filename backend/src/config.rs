@@ -55,6 +55,8 @@ pub struct Config {
     pub sweep_interval: u64,
     /// How often deadline reminders are produced while serving (seconds).
     pub reminder_interval: u64,
+    /// The built web app served at `/` (`frontend/dist` when it exists); none: API only.
+    pub web_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -164,6 +166,11 @@ impl Config {
             sweep_grace: src.parse("RECTIFY_SWEEP_GRACE", 3600)?,
             sweep_interval: src.parse("RECTIFY_SWEEP_INTERVAL", 3600)?,
             reminder_interval: src.parse("RECTIFY_REMINDER_INTERVAL", 3600)?,
+            web_dir: match src.get("RECTIFY_WEB_DIR") {
+                Some(d) if d.is_empty() => None,
+                Some(d) => Some(PathBuf::from(d)),
+                None => Some(PathBuf::from("frontend/dist")).filter(|d| d.join("index.html").is_file()),
+            },
             data_dir,
         };
         if let Some(s) = &cfg.jwt_secret {

@@ -17,19 +17,16 @@ pub mod schema;
 pub mod state;
 pub mod storage;
 pub mod sweeper;
+pub mod webapp;
 
 use std::net::TcpListener;
 
-use actix_web::{dev::Server, middleware::from_fn, web, App, HttpRequest, HttpServer};
+use actix_web::{dev::Server, middleware::from_fn, web, App, HttpServer};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::error::{json_error, query_error, AppError};
 use crate::state::AppState;
-
-async fn no_route(_: HttpRequest) -> Result<actix_web::HttpResponse, AppError> {
-    Err(AppError::not_found())
-}
 
 /// Builds the HTTP server on an already bound listener (tests bind port 0).
 pub fn server(state: web::Data<AppState>, listener: TcpListener) -> std::io::Result<Server> {
@@ -59,7 +56,7 @@ pub fn server(state: web::Data<AppState>, listener: TcpListener) -> std::io::Res
                 web::get().to(|| async { actix_web::HttpResponse::PermanentRedirect().insert_header(("Location", "/api/docs/")).finish() }),
             )
             .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", doc.clone()))
-            .default_service(web::to(no_route))
+            .default_service(web::to(webapp::serve))
             .wrap(from_fn(middleware::observe))
     })
     .listen(listener)?

@@ -145,6 +145,9 @@ impl Demo<'_> {
                 reason: "需待下学期开学后召开全体学生大会完成主题教育，申请延期。".into(),
             },
         )?;
+        // Problem 18: ① verified, ② not started — one measure away from close-out.
+        let p18 = self.measures_of(18)?;
+        self.advance(p18[0], Stage::Verified)?;
         // Work under way elsewhere, including the overdue measure of problem 5.
         for ordinal in [5, 7, 8, 10, 11, 12] {
             let first = self.measures_of(ordinal)?[0];

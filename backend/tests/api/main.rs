@@ -18,3 +18,4 @@ mod openapi_doc;
 mod organisations;
 mod signoffs;
 mod users;
+mod webapp;

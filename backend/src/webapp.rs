@@ -1,0 +1,71 @@
+//! The web app: files of the built single-page app, and its `index.html` for every other path
+//! outside the API, so that the app's own routes (`/ledger/3`) survive a reload.
+
+use std::path::{Component, Path, PathBuf};
+
+use actix_files::NamedFile;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Paths the app never answers with its page: the API and the operational endpoints.
+fn is_api(path: &str) -> bool {
+    ["/api/", "/healthz", "/readyz", "/metrics"].iter().any(|p| path == p.trim_end_matches('/') || path.starts_with(p))
+}
+
+/// The file under `root` that a request path names, without leaving `root`.
+pub fn file_for(root: &Path, path: &str) -> Option<PathBuf> {
+    let relative = Path::new(path.trim_start_matches('/'));
+    if relative.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return None;
+    }
+    let file = root.join(relative);
+    file.is_file().then_some(file)
+}
+
+/// Content-Security-Policy of the app: its own scripts only; inline styles for the component
+/// library; blob: for previews of evidence fetched with the user's token.
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; \
+                   frame-src 'self' blob:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'";
+
+pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let path = req.path();
+    let root = match &state.config.web_dir {
+        Some(root) if !is_api(path) && (req.method() == actix_web::http::Method::GET || req.method() == actix_web::http::Method::HEAD) => root,
+        _ => return Err(AppError::not_found()),
+    };
+    let (file, immutable) = match file_for(root, path) {
+        // Built assets carry a content hash in their names: cache them for good.
+        Some(f) => (f, path.starts_with("/assets/")),
+        None => (root.join("index.html"), false),
+    };
+    let named = NamedFile::open_async(&file).await.map_err(|_| AppError::not_found())?;
+    let mut response = named.into_response(&req);
+    let headers = response.headers_mut();
+    let cache = if immutable { "public, max-age=31536000, immutable" } else { "no-cache" };
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_paths_stay_inside_the_app() {
+        let root = std::env::temp_dir().join(format!("rectify-web-{}", std::process::id()));
+        std::fs::create_dir_all(root.join("assets")).unwrap();
+        std::fs::write(root.join("assets/app.js"), "x").unwrap();
+        assert_eq!(file_for(&root, "/assets/app.js"), Some(root.join("assets/app.js")));
+        assert_eq!(file_for(&root, "/assets/../assets/app.js"), None);
+        assert_eq!(file_for(&root, "/ledger/3"), None);
+        assert_eq!(file_for(&root, "/"), None);
+        assert!(is_api("/api/v1/measures") && is_api("/healthz") && !is_api("/apiary") && !is_api("/audit"));
+        std::fs::remove_dir_all(root).unwrap();
+    }
+}

@@ -1,0 +1,46 @@
+import { expect, type Page } from '@playwright/test'
+
+export const PASSWORD = 'Rectify@2021'
+
+/** Signs in through the login page as a demo account. */
+export async function signIn(page: Page, username: string, locale: 'zh-CN' | 'en' = 'zh-CN') {
+  await page.goto('/login')
+  await page.evaluate((l) => localStorage.setItem('rectify.locale', l), locale)
+  await page.reload()
+  await page.locator('input[name=username]').fill(username)
+  await page.locator('input[name=password]').fill(PASSWORD)
+  await page.getByTestId('sign-in').click()
+  await expect(page.getByTestId('user-menu')).toBeVisible()
+}
+
+/** Opens a problem's measure (by ordinals) through the API, as the signed-in user. */
+export async function measureId(page: Page, problem: number, measure: number): Promise<number> {
+  return page.evaluate(
+    async ([p, m]) => {
+      const refresh = localStorage.getItem('rectify.refresh')
+      const pair = await (
+        await fetch('/api/v1/auth/refresh', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ refresh_token: refresh }) })
+      ).json()
+      localStorage.setItem('rectify.refresh', pair.refresh_token)
+      const auth = { Authorization: `Bearer ${pair.access_token}` }
+      const inspections = await (await fetch('/api/v1/inspections', { headers: auth })).json()
+      const problems = await (await fetch(`/api/v1/inspections/${inspections.items[0].id}/problems`, { headers: auth })).json()
+      const problem = problems.find((x: { ordinal: number }) => x.ordinal === p)
+      const measures = await (await fetch(`/api/v1/problems/${problem.id}/measures`, { headers: auth })).json()
+      return measures.find((x: { ordinal: number }) => x.ordinal === m).id as number
+    },
+    [problem, measure],
+  )
+}
+
+/** A screenshot kept as a test artifact, with animations stopped. */
+export async function shoot(page: Page, name: string) {
+  await page.waitForLoadState('networkidle')
+  await page.screenshot({ path: `screenshots/${name}.png`, fullPage: true, animations: 'disabled' })
+}
+
+/** Nothing sticks out sideways (staff work from phones). */
+export async function expectNoHorizontalScroll(page: Page) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+  expect(overflow).toBeLessThanOrEqual(1)
+}

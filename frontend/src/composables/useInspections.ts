@@ -1,0 +1,14 @@
+import { ref } from 'vue'
+import { api, type Schemas } from '@/api/client'
+import { call } from '@/api/errors'
+
+/** The inspections the caller sees, and which one a page shows (the route's, else the newest). */
+export function useInspections() {
+  const inspections = ref<Schemas['InspectionView'][]>([])
+  async function load(organisationId?: number) {
+    const page = await call(api.GET('/api/v1/inspections', { params: { query: { limit: 200, organisation_id: organisationId } } }))
+    inspections.value = page.items
+    return page.items
+  }
+  return { inspections, load }
+}

@@ -1,0 +1,125 @@
+import type zh from './zh-CN'
+
+type Messages<T> = { [K in keyof T]: T[K] extends string ? string : Messages<T[K]> }
+
+const en: Messages<typeof zh> = {
+  app: { name: 'Rectify', short: 'Rectify' },
+  common: {
+    save: 'Save', cancel: 'Cancel', confirm: 'OK', create: 'New', edit: 'Edit', delete: 'Delete', search: 'Search',
+    reset: 'Reset', refresh: 'Refresh', back: 'Back', open: 'Open', download: 'Download', loading: 'Loading…', none: 'None',
+    actions: 'Actions', total: '{n} in all', yes: 'Yes', no: 'No', all: 'All', saved: 'Saved', done: 'Done',
+    required: 'Required', reason: 'Reason', comment: 'Comment', date: 'Date', status: 'Status', title: 'Title', name: 'Name',
+  },
+  nav: {
+    tasks: 'My tasks', reviews: 'To review', ledger: 'Ledger', dashboard: 'Dashboard', inspections: 'Rectification office',
+    bureau: 'Schools', audit: 'Audit log', admin: 'Administration', notifications: 'Notifications',
+  },
+  auth: {
+    signIn: 'Sign in', username: 'User name', password: 'Password', signOut: 'Sign out', changePassword: 'Change password',
+    currentPassword: 'Current password', newPassword: 'New password', repeatPassword: 'Repeat the new password',
+    mismatch: 'The passwords differ', passwordChanged: 'Password changed; please sign in again',
+    welcome: 'Inspection rectification, from feedback to close-out', language: 'Language',
+  },
+  roles: {
+    admin: 'Administrator', coordinator: 'Coordinator', staff: 'Staff', responsible_leader: 'Responsible leader',
+    leader: 'Group leader', discipline: 'Discipline committee', bureau_supervisor: 'Bureau supervisor',
+  },
+  status: {
+    not_started: 'Not started', in_progress: 'In progress', submitted: 'Submitted', approved: 'Approved', signed: 'Signed',
+    verified: 'Verified', monitoring: 'Monitoring', overdue: 'Overdue',
+  },
+  kind: { immediate: 'Immediate', time_bound: 'Time-bound', long_term: 'Long-term' },
+  closeout: { open: 'Open', requested: 'Close-out requested', closed: 'Closed out' },
+  stage: { approve: 'Approval', sign: 'Signature', verify: 'Verification' },
+  taskKind: {
+    work_on: 'To work on', approve: 'To approve', sign: 'To sign', verify: 'To verify', overdue: 'Overdue',
+    lookback_due: 'Look-back due', extension: 'Extension request', request_closeout: 'Ready for close-out',
+    decide_closeout: 'Close-out to decide',
+  },
+  urgency: { overdue: '{n} days overdue', today: 'Due today', soon: 'Due in {n} days', later: 'Due in {n} days', none: 'No deadline' },
+  tasks: {
+    mine: 'My tasks', review: 'To review', empty: 'Nothing is waiting', deadline: 'Deadline', returned: 'Returned',
+    returnedReason: 'Reason for return', openItem: 'Open',
+  },
+  measure: {
+    content: 'Measure', problem: 'Problem', kind: 'Kind', deadline: 'Deadline', leader: 'Responsible leader',
+    department: 'Lead department', supporting: 'Supporting departments', assignees: 'Assignees', progress: 'Progress',
+    progressHistory: 'Progress history', updateProgress: 'Update progress', submit: 'Submit for review',
+    submitConfirm: 'Submit this measure for sign-off?', submitted: 'Submitted', approve: 'Approve', return: 'Return',
+    returnReason: 'Reason for returning (required)', decision: 'Decision', signoffs: 'Sign-offs',
+    digestOk: 'Evidence unchanged since the sign-offs', digestChanged: 'Evidence changed after sign-off; sign-offs withdrawn',
+    pendingStage: 'Waiting for', timeline: 'History', extensions: 'Extension requests', requestExtension: 'Request extension',
+    newDeadline: 'New deadline', approveExtension: 'Approve', rejectExtension: 'Reject', lookbacks: 'Look-backs',
+    recordLookback: 'Record look-back', holds: 'Holds', rebound: 'Rebound', findings: 'Findings', nextLookback: 'Next look-back',
+    comments: 'Comments', addComment: 'Comment', originalDeadline: 'Original deadline', extended: 'Extended {n} times',
+    repeatSigner: '(repeat signer allowed)',
+  },
+  evidence: {
+    title: 'Evidence', upload: 'Upload evidence', drop: 'Drop files here or click to choose (several at once; camera on phones)',
+    docTitle: 'Title', docNumber: 'Document number', docDate: 'Document date', description: 'Description', uploading: 'Uploading',
+    uploaded: '{n} file(s) uploaded', preview: 'Preview', noPreview: 'Download this kind of file to view it', empty: 'No evidence yet',
+    size: 'Size', uploadedAt: 'Uploaded', start: 'Upload', remove: 'Remove', deleteReason: 'Reason for deleting',
+  },
+  ledger: {
+    title: 'Rectification ledger', inspection: 'Inspection', category: 'Category', problem: 'Problem', measure: 'Measure',
+    filters: 'Filters', text: 'Text', overdueOnly: 'Overdue only', columns: 'Columns', leader: 'Responsible leader',
+    department: 'Lead department', assignee: 'Assignee', export: 'Export', noInspection: 'No inspection yet',
+  },
+  dashboard: {
+    title: 'Dashboard', completion: 'Completion', total: 'Measures', done: 'Done', overdue: 'Overdue', dueSoon: 'Due in 7 days',
+    rebounds: 'Rebounds', byCategory: 'By category', byDepartment: 'By lead department', byLeader: 'By responsible leader',
+    overdueList: 'Overdue', dueSoonList: 'Due soon',
+  },
+  inspections: {
+    title: 'Inspections', create: 'New inspection', inspector: 'Inspecting body', onsite: 'On site', feedbackDate: 'Feedback date',
+    deadline: 'Rectification deadline', status: { planning: 'Planning', rectifying: 'Rectifying', closed: 'Closed' },
+    structure: 'Problems', import: 'Import ledger', dryRun: 'Check', importNow: 'Import', importFile: 'Choose a ledger JSON file',
+    preview: 'Check result', willCreate: 'Will create {c} categories, {p} problems, {m} measures', valid: 'No errors',
+    invalid: '{n} error(s)', pointer: 'Where', addCategory: 'Add category', addProblem: 'Add problem', addMeasure: 'Add measure',
+    feedback: 'Feedback', leadingGroup: 'Leading group', requestCloseout: 'Request close-out', extensionsWaiting: 'Extension requests',
+  },
+  groupRole: { leader: 'Leader', deputy_leader: 'Deputy leader', member: 'Member', office_director: 'Office director' },
+  bureau: {
+    title: 'Supervised schools', school: 'School', inspections: 'Inspections', progress: 'Progress', drill: 'Open ledger',
+    closeoutQueue: 'Problems awaiting close-out', close: 'Close out', returnProblem: 'Return', needsMore: 'Measures needing more evidence',
+  },
+  audit: {
+    title: 'Audit log', verify: 'Verify hash chain', intact: 'Chain intact: {o} organisations, {e} events', broken: 'Chain broken',
+    actor: 'Actor', action: 'Action', entity: 'Entity', time: 'Time', summary: 'Summary', from: 'From', to: 'To', seq: 'Seq',
+  },
+  admin: {
+    users: 'Users', departments: 'Departments', tokens: 'API tokens', displayName: 'Name', userTitle: 'Title', roles: 'Roles',
+    active: 'Active', disabled: 'Disabled', newUser: 'New user', newDepartment: 'New department', newToken: 'New token',
+    scopes: 'Scopes', read: 'Read', write: 'Write', tokenOnce: 'The token is shown only once; keep it safe:', revoke: 'Revoke',
+    lastUsed: 'Last used', expires: 'Expires', revoked: 'Revoked', initialPassword: 'Initial password',
+  },
+  notifications: { title: 'Notifications', markAll: 'Mark all read', empty: 'No notifications', unread: 'Unread' },
+  errors: {
+    generic: 'Failed: {detail}', network_error: 'Network error; try again shortly', forbidden: 'You may not open this page',
+    notFound: 'Page not found', conflictTitle: 'Changed by someone else',
+    conflictReload: 'Someone else changed this record. Reload to see the latest version (your changes are not applied over it).',
+    reload: 'Reload', invalid_credentials: 'Wrong user name or password', too_many_attempts: 'Too many attempts; try again later',
+    unauthenticated: 'Please sign in', invalid_token: 'Session expired; sign in again', invalid_refresh_token: 'Session expired; sign in again',
+    insufficient_role: 'Your role may not do this', not_found: 'Not found, or not visible to you', version_mismatch: 'Changed by someone else',
+    validation_failed: 'Please check the form', no_evidence: 'Upload evidence before submitting',
+    not_submittable: 'Already submitted or signed off', not_assigned: 'Only assignees, the responsible leader or the coordinator submit',
+    own_submission: 'You cannot review your own submission', second_stage: 'One person cannot sign two stages of a measure',
+    not_awaiting_signoff: 'This stage is not yours', not_group_leader: "Only the leading group's leader signs",
+    not_a_checker: 'Only the discipline committee or bureau supervisors record look-backs',
+    measures_not_done: 'Some measures are not verified yet', closeout_pending: 'Close-out already requested',
+    closeout_not_requested: 'Close-out has not been requested', not_supervising_bureau: 'Only the supervising bureau closes out',
+    evidence_forbidden: 'You may not upload evidence for this measure', file_too_large: 'The file is too large',
+    unsupported_file_type: 'This file type is not accepted', extension_mismatch: "The file's extension does not match its content",
+    polyglot_file: 'Suspicious file refused', archive_too_large: 'The document expands too much', storage_quota_exceeded: 'Storage quota reached',
+    empty_file: 'The file is empty', ledger_read_only: 'You can only read the ledger', current_password_wrong: 'The current password is wrong',
+    password_too_common: 'This password is too common', password_contains_username: 'The password contains the user name',
+    username_taken: 'This user name is taken', extension_pending: 'An extension request is already pending',
+    extension_decided: 'This request was already decided', not_later: 'Pick a date after today and after the current deadline',
+    required: 'Required', field_too_long: 'Too long', invalid_date: 'Invalid date', unknown_user: 'Unknown user',
+    unknown_department: 'Unknown department', precondition_required: 'Version missing', evidence_missing: 'The stored file is missing',
+    measure_has_evidence: 'A measure with evidence cannot be deleted', cannot_disable_self: 'You cannot disable yourself',
+    role_not_grantable: 'This role cannot be granted',
+  },
+}
+
+export default en

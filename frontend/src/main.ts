@@ -1,0 +1,14 @@
+import { createPinia } from 'pinia'
+import { createApp } from 'vue'
+import App from './App.vue'
+import { i18n } from './i18n'
+import { router } from './router'
+import { installAuth } from './stores/auth'
+// Styles of the services called from code (ElMessage, ElMessageBox), which the resolver cannot see.
+import 'element-plus/theme-chalk/el-message.css'
+import 'element-plus/theme-chalk/el-message-box.css'
+import './style.css'
+
+const app = createApp(App).use(createPinia()).use(i18n)
+installAuth()
+app.use(router).mount('#app')
