@@ -33,7 +33,9 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsa
 pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let path = req.path();
     let root = match &state.config.web_dir {
-        Some(root) if !is_api(path) && (req.method() == actix_web::http::Method::GET || req.method() == actix_web::http::Method::HEAD) => root,
+        Some(root) if !is_api(path) && (req.method() == actix_web::http::Method::GET || req.method() == actix_web::http::Method::HEAD) => {
+            root
+        }
         _ => return Err(AppError::not_found()),
     };
     let (file, immutable) = match file_for(root, path) {

@@ -4,9 +4,14 @@ export const PASSWORD = 'Rectify@2021'
 
 /** Signs in through the login page as a demo account. */
 export async function signIn(page: Page, username: string, locale: 'zh-CN' | 'en' = 'zh-CN') {
+  // Another account may be signed in on this page: start from a clean session (on a page of the
+  // same origin that does not run the app, which would restore the session at once).
+  await page.goto('/healthz')
+  await page.evaluate((l) => {
+    localStorage.removeItem('rectify.refresh')
+    localStorage.setItem('rectify.locale', l)
+  }, locale)
   await page.goto('/login')
-  await page.evaluate((l) => localStorage.setItem('rectify.locale', l), locale)
-  await page.reload()
   await page.locator('input[name=username]').fill(username)
   await page.locator('input[name=password]').fill(PASSWORD)
   await page.getByTestId('sign-in').click()
@@ -19,12 +24,18 @@ export async function measureId(page: Page, problem: number, measure: number): P
     async ([p, m]) => {
       const refresh = localStorage.getItem('rectify.refresh')
       const pair = await (
-        await fetch('/api/v1/auth/refresh', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ refresh_token: refresh }) })
+        await fetch('/api/v1/auth/refresh', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ refresh_token: refresh }),
+        })
       ).json()
       localStorage.setItem('rectify.refresh', pair.refresh_token)
       const auth = { Authorization: `Bearer ${pair.access_token}` }
       const inspections = await (await fetch('/api/v1/inspections', { headers: auth })).json()
-      const problems = await (await fetch(`/api/v1/inspections/${inspections.items[0].id}/problems`, { headers: auth })).json()
+      const problems = await (
+        await fetch(`/api/v1/inspections/${inspections.items[0].id}/problems`, { headers: auth })
+      ).json()
       const problem = problems.find((x: { ordinal: number }) => x.ordinal === p)
       const measures = await (await fetch(`/api/v1/problems/${problem.id}/measures`, { headers: auth })).json()
       return measures.find((x: { ordinal: number }) => x.ordinal === m).id as number
@@ -41,6 +52,8 @@ export async function shoot(page: Page, name: string) {
 
 /** Nothing sticks out sideways (staff work from phones). */
 export async function expectNoHorizontalScroll(page: Page) {
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  )
   expect(overflow).toBeLessThanOrEqual(1)
 }

@@ -464,6 +464,8 @@ async fn content(
         .insert_header((header::CONTENT_DISPOSITION, content_disposition(if inline { "inline" } else { "attachment" }, &file.file_name)))
         .insert_header((header::ETAG, etag))
         .insert_header((header::ACCEPT_RANGES, "bytes"))
+        // Served as stored: never re-encoded on the way (ranges count stored bytes).
+        .insert_header((header::CONTENT_ENCODING, "identity"))
         .insert_header((header::CONTENT_SECURITY_POLICY, "sandbox"))
         .no_chunking(len)
         .streaming(body))

@@ -26,6 +26,12 @@ fn the_web_app_is_served_beside_the_api() {
     assert!(header(&headers, "content-type").unwrap().contains("javascript"));
     assert!(header(&headers, "cache-control").unwrap().contains("immutable"));
     assert_eq!(header(&headers, "x-content-type-options").as_deref(), Some("nosniff"));
+    // Compressed for browsers that ask.
+    let big = "console.log('整改');\n".repeat(500);
+    std::fs::write(dir.join("assets/big-def456.js"), &big).unwrap();
+    let (_, headers, body) = app.get_bytes("/assets/big-def456.js", "", &[("Accept-Encoding", "gzip")]);
+    assert_eq!(header(&headers, "content-encoding").as_deref(), Some("gzip"));
+    assert!(body.len() < big.len() / 10, "{} bytes", body.len());
     // The API keeps its own 404 (problem+json), and nothing outside the app is reachable.
     let (status, headers, _) = app.get_bytes("/api/v1/nothing-here", "", &[]);
     assert_eq!(status, 404);

@@ -26,7 +26,10 @@ export function singleFlight<T>(fn: () => Promise<T>): () => Promise<T> {
 }
 
 /** Adds the bearer token; on a 401 renews the session once and repeats the request. */
-export function authMiddleware(session: Session, send: (r: Request) => Promise<Response> = (r) => fetch(r)): Middleware {
+export function authMiddleware(
+  session: Session,
+  send: (r: Request) => Promise<Response> = (r) => fetch(r),
+): Middleware {
   const copies = new WeakMap<Request, Request>()
   return {
     onRequest({ request }) {

@@ -6,7 +6,9 @@ import { call } from '@/api/errors'
 export function useInspections() {
   const inspections = ref<Schemas['InspectionView'][]>([])
   async function load(organisationId?: number) {
-    const page = await call(api.GET('/api/v1/inspections', { params: { query: { limit: 200, organisation_id: organisationId } } }))
+    const page = await call(
+      api.GET('/api/v1/inspections', { params: { query: { limit: 200, organisation_id: organisationId } } }),
+    )
     inspections.value = page.items
     return page.items
   }

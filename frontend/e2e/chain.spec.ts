@@ -1,0 +1,120 @@
+import { expect, test, type Page } from '@playwright/test'
+import { measureId, signIn } from './helpers'
+
+// A small but real PDF: what a teacher scans and uploads.
+const PDF = Buffer.from(
+  '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n' +
+    '3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+)
+
+async function status(page: Page) {
+  return page.getByTestId('measure-status')
+}
+
+test.describe.serial('the sign-off chain, from the teacher to the bureau', () => {
+  let measure = 0
+  let problemUrl = ''
+
+  test('a teacher uploads evidence and submits', async ({ page }) => {
+    await signIn(page, 'jiangf')
+    measure = await measureId(page, 18, 2)
+    await page.goto(`/measures/${measure}`)
+    await page.locator('[data-test=evidence-drop] input[type=file]').setInputFiles([
+      { name: '借支清收台账.pdf', mimeType: 'application/pdf', buffer: PDF },
+      { name: '清收通知.pdf', mimeType: 'application/pdf', buffer: PDF },
+    ])
+    await expect(page.getByTestId('pending-file')).toHaveCount(2)
+    await page.getByTestId('evidence-number').first().fill('职教财〔2021〕3号')
+    await page.getByTestId('start-upload').click()
+    await expect(page.getByTestId('evidence-table')).toContainText('借支清收台账')
+    await expect(page.getByTestId('evidence-table')).toContainText('职教财〔2021〕3号')
+    await expect(page.getByTestId('evidence-table')).toContainText('清收通知')
+    // The teacher sees no review actions, even on their own submitted work.
+    await page.getByTestId('submit').click()
+    await page.locator('.el-message-box').getByRole('button', { name: '确定' }).click()
+    await expect(await status(page)).toHaveText('待审核')
+    await expect(page.getByTestId('review-actions')).toHaveCount(0)
+  })
+
+  test('the responsible leader approves it from the review queue', async ({ page }) => {
+    await signIn(page, 'qinss')
+    await page.goto('/reviews')
+    const card = page.locator(`.task[data-measure="${measure}"]`)
+    await expect(card).toContainText('待审核')
+    await card.getByRole('button').click()
+    await expect(page.getByTestId('digest')).toHaveCount(0)
+    await page.getByTestId('preview').first().click()
+    await expect(page.getByTestId('preview-pdf')).toBeVisible()
+    await page.keyboard.press('Escape')
+    await page.getByTestId('approve').click()
+    await expect(await status(page)).toHaveText('待审批')
+  })
+
+  test('the leader signs and the discipline committee verifies', async ({ page }) => {
+    await signIn(page, 'zhanghc')
+    await page.goto(`/measures/${measure}`)
+    await page.getByTestId('approve').click()
+    await expect(await status(page)).toHaveText('待核验')
+    await signIn(page, 'daixb')
+    await page.goto(`/measures/${measure}`)
+    await expect(page.getByTestId('digest')).toHaveText('佐证材料与签核时一致')
+    await page.getByTestId('approve').click()
+    await expect(await status(page)).toHaveText('已完成')
+  })
+
+  test('the coordinator asks for close-out and the bureau closes the problem', async ({ page }) => {
+    await signIn(page, 'zgb')
+    await page.goto(`/measures/${measure}`)
+    await page.getByRole('button', { name: '反馈问题' }).click()
+    await expect(page).toHaveURL(/\/problems\/\d+$/)
+    problemUrl = page.url()
+    await page.getByTestId('request-closeout').click()
+    await expect(page.getByTestId('closeout-status')).toHaveText('待销号')
+    await signIn(page, 'majp')
+    await page.goto('/bureau')
+    await expect(page.getByTestId('bureau-queue')).toContainText('国有资产租赁收入上缴不及时问题')
+    await page.goto(problemUrl)
+    await page.getByTestId('close-out').click()
+    await expect(page.getByTestId('closeout-status')).toHaveText('已销号')
+  })
+})
+
+test('a returned measure shows the teacher why', async ({ page }) => {
+  await signIn(page, 'qinss')
+  const id = await measureId(page, 6, 4)
+  await page.goto(`/measures/${id}`)
+  await expect(await status(page)).toHaveText('待审核')
+  // A return needs a reason.
+  await page.getByTestId('return').click()
+  await expect(page.locator('.el-message--error')).toBeVisible()
+  await page.getByTestId('decision-comment').fill('请补充企业走访签到表和照片。')
+  await page.getByTestId('return').click()
+  await expect(await status(page)).toHaveText('整改中')
+  await signIn(page, 'jiangf')
+  const card = page.locator(`.task[data-measure="${id}"]`)
+  await expect(card.getByTestId('returned-reason')).toContainText('请补充企业走访签到表和照片。')
+})
+
+test('a change made by someone else is not overwritten: the user is offered a reload', async ({ page, request }) => {
+  await signIn(page, 'jiangf')
+  const id = await measureId(page, 4, 2)
+  await page.goto(`/measures/${id}`)
+  await expect(page.getByTestId('progress-input')).toBeVisible()
+  // Meanwhile the coordinator records progress on the same measure.
+  const login = await (
+    await request.post('/api/v1/auth/login', { data: { username: 'zgb', password: 'Rectify@2021' } })
+  ).json()
+  const auth = { Authorization: `Bearer ${login.access_token}` }
+  const current = await (await request.get(`/api/v1/measures/${id}`, { headers: auth })).json()
+  const r = await request.patch(`/api/v1/measures/${id}/progress`, {
+    headers: { ...auth, 'If-Match': `"${current.version}"` },
+    data: { progress: '整改办：已与学生处对接，主题教育安排在开学第一周。' },
+  })
+  expect(r.status()).toBe(200)
+  await page.getByTestId('progress-input').fill('我的进展')
+  await page.getByRole('button', { name: '更新进展' }).click()
+  const box = page.locator('.el-message-box')
+  await expect(box).toContainText('此记录已被他人修改')
+  await box.getByRole('button', { name: '重新加载' }).click()
+  await expect(page.locator('.facts')).toContainText('整改办：已与学生处对接')
+})

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest'
+import { ApiError, call } from '@/api/errors'
+import { isStale, messageFor } from '@/composables/useAction'
+import { i18n } from '@/i18n'
+
+describe('messageFor', () => {
+  it('speaks the user language, chosen by the problem code', () => {
+    i18n.global.locale.value = 'zh-CN'
+    expect(messageFor(new ApiError(409, 'no_evidence', 'submit evidence first'))).toBe('请先上传佐证材料再提交')
+    i18n.global.locale.value = 'en'
+    expect(messageFor(new ApiError(409, 'no_evidence', 'submit evidence first'))).toBe(
+      'Upload evidence before submitting',
+    )
+    i18n.global.locale.value = 'zh-CN'
+  })
+  it('lists field errors after the summary, and falls back to the detail for unknown codes', () => {
+    const e = new ApiError(422, 'validation_failed', 'bad', [
+      { pointer: '/title', code: 'required', message: 'a title' },
+    ])
+    expect(messageFor(e)).toBe('填写有误，请检查：必填')
+    expect(messageFor(new ApiError(400, 'brand_new_code', 'something new'))).toBe('操作失败：something new')
+  })
+  it('knows a stale version when it sees one', () => {
+    expect(isStale(new ApiError(412, 'version_mismatch', ''))).toBe(true)
+    expect(isStale(new ApiError(409, 'no_evidence', ''))).toBe(false)
+  })
+})
+
+describe('call', () => {
+  it('returns the data or throws the problem', async () => {
+    expect(await call(Promise.resolve({ data: 7, response: new Response(null, { status: 200 }) }))).toBe(7)
+    const failed = call(
+      Promise.resolve({
+        error: { code: 'not_found', detail: 'gone', status: 404 },
+        response: new Response(null, { status: 404 }),
+      }),
+    )
+    await expect(failed).rejects.toMatchObject({ status: 404, code: 'not_found', detail: 'gone' })
+    await expect(call(Promise.reject(new TypeError('offline')))).rejects.toMatchObject({
+      status: 0,
+      code: 'network_error',
+    })
+  })
+})
