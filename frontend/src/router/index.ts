@@ -1,4 +1,6 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+// The frame of every signed-in page: loaded with the app rather than after the session check.
+import AppLayout from '@/components/AppLayout.vue'
 import { useAuth, type Role } from '@/stores/auth'
 
 declare module 'vue-router' {
@@ -17,7 +19,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/login', component: () => import('@/views/LoginView.vue'), meta: { public: true } },
   {
     path: '/',
-    component: () => import('@/components/AppLayout.vue'),
+    component: AppLayout,
     children: [
       { path: '', redirect: '/tasks' },
       { path: 'tasks', component: () => import('@/views/TasksView.vue'), props: { mode: 'mine' } },
@@ -49,7 +51,9 @@ const routes: RouteRecordRaw[] = [
 
 export const router = createRouter({ history: createWebHistory(), routes })
 
-router.beforeEach(async (to) => {
+// After the page's code is fetched (beforeResolve), so that fetching it and restoring the session
+// (started at start-up) overlap.
+router.beforeResolve(async (to) => {
   if (to.meta.public) return true
   const auth = useAuth()
   if (!(await auth.restore().catch(() => false))) return { path: '/login', query: { redirect: to.fullPath } }

@@ -48,12 +48,14 @@ export const useAuth = defineStore('auth', () => {
     await loadMe()
   }
 
-  /** Restores the session after a reload; false when there is none. */
-  async function restore(): Promise<boolean> {
-    if (me.value) return true
+  /** Restores the session after a reload; false when there is none. Concurrent calls share one. */
+  const restoreOnce = singleFlight(async (): Promise<boolean> => {
     if (!refreshToken.value || !(await refresh())) return false
     await loadMe()
     return true
+  })
+  async function restore(): Promise<boolean> {
+    return me.value ? true : restoreOnce()
   }
 
   async function logout() {
