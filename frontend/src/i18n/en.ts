@@ -219,6 +219,7 @@ export default {
     feedback: 'Feedback',
     leadingGroup: 'Leading group',
     requestCloseout: 'Request close-out',
+    addMember: 'Add member',
     extensionsWaiting: 'Extension requests',
   },
   groupRole: { leader: 'Leader', deputy_leader: 'Deputy leader', member: 'Member', office_director: 'Office director' },

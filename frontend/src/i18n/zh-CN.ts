@@ -213,6 +213,7 @@ export default {
     feedback: '反馈内容',
     leadingGroup: '领导小组',
     requestCloseout: '申请销号',
+    addMember: '添加成员',
     extensionsWaiting: '延期申请',
   },
   groupRole: { leader: '组长', deputy_leader: '副组长', member: '成员', office_director: '办公室主任' },

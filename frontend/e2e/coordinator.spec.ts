@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs'
+import { expect, test } from '@playwright/test'
+import { shoot, signIn } from './helpers'
+
+const ledger = readFileSync('../backend/fixtures/changyang-2021/ledger.json')
+
+test('the coordinator creates an inspection, previews an import with its errors, then imports it', async ({ page }) => {
+  await signIn(page, 'zgb')
+  await page.goto('/inspections')
+  await page.getByTestId('new-inspection').click()
+  await page.getByTestId('inspection-title').fill('县委第五巡察组巡察反馈问题整改')
+  await page.getByTestId('inspection-inspector').fill('县委第五巡察组')
+  await page.getByTestId('create-inspection').click()
+  await expect(page).toHaveURL(/\/inspections\/\d+$/)
+  await expect(page.locator('.page-header h2')).toHaveText('县委第五巡察组巡察反馈问题整改')
+
+  await page.getByRole('tab', { name: '导入台账' }).click()
+  // A document with a mistake: every error listed with where it is, nothing imported.
+  const broken = JSON.parse(ledger.toString())
+  broken.categories[0].problems[1].measures[0].assignees = ['不存在的人']
+  const chooser = page.waitForEvent('filechooser')
+  await page.getByTestId('import-file').click()
+  await (
+    await chooser
+  ).setFiles({ name: 'ledger.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(broken)) })
+  const report = page.getByTestId('import-report')
+  await expect(report).toContainText('发现 1 处错误')
+  await expect(report).toContainText('/categories/0/problems/1/measures/0/assignees/0')
+  await expect(page.getByTestId('import-now')).toHaveCount(0)
+
+  // The real document: a preview of what will be created, then the import.
+  const chooser2 = page.waitForEvent('filechooser')
+  await page.getByTestId('import-file').click()
+  await (await chooser2).setFiles({ name: 'ledger.json', mimeType: 'application/json', buffer: ledger })
+  await expect(report).toContainText('将创建 3 个方面、30 个问题、105 条措施')
+  await expect(report).toContainText('（三）履行党的建设责任方面')
+  await shoot(page, 'zh-CN-import-preview')
+  await page.getByTestId('import-now').click()
+  await page.getByRole('tab', { name: '问题清单' }).click()
+  await expect(page.locator('.category')).toHaveCount(3)
+  await expect(page.locator('.category').first()).toContainText('1. 理论武装不够问题')
+})
