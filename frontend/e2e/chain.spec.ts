@@ -93,6 +93,13 @@ test('a returned measure shows the teacher why', async ({ page }) => {
   await signIn(page, 'jiangf')
   const card = page.locator(`.task[data-measure="${id}"]`)
   await expect(card.getByTestId('returned-reason')).toContainText('请补充企业走访签到表和照片。')
+  // The teacher answers in the measure's comments.
+  await card.getByRole('button').click()
+  const comments = page.getByTestId('comments')
+  await comments.locator('textarea').fill('签到表已找到，明天补传。')
+  await comments.getByRole('button').click()
+  await expect(comments).toContainText('蒋芳')
+  await expect(comments).toContainText('签到表已找到，明天补传。')
 })
 
 test('a change made by someone else is not overwritten: the user is offered a reload', async ({ page, request }) => {
