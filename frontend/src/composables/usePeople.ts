@@ -9,7 +9,7 @@ export function usePeople() {
   async function load(organisationId: number) {
     const [u, d] = await Promise.all([
       call(
-        api.GET('/api/v1/users', { params: { query: { organisation_id: organisationId, active: true, limit: 500 } } }),
+        api.GET('/api/v1/users', { params: { query: { organisation_id: organisationId, active: true, limit: 200 } } }),
       ),
       call(api.GET('/api/v1/organisations/{id}/departments', { params: { path: { id: organisationId } } })),
     ])
