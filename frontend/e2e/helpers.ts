@@ -44,9 +44,10 @@ export async function measureId(page: Page, problem: number, measure: number): P
   )
 }
 
-/** A screenshot kept as a test artifact, with animations stopped. */
+/** A screenshot kept as a test artifact, with animations stopped; the page must show no error. */
 export async function shoot(page: Page, name: string) {
   await page.waitForLoadState('networkidle')
+  await expect(page.locator('.el-alert--error')).toHaveCount(0)
   await page.screenshot({ path: `screenshots/${name}.png`, fullPage: true, animations: 'disabled' })
 }
 
