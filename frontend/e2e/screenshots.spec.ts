@@ -52,3 +52,21 @@ test('staff pages fit a 375 px phone', async ({ page }) => {
   await expectNoHorizontalScroll(page)
   await shoot(page, 'phone-ledger')
 })
+
+test("every role's pages fit a 375 px phone", async ({ page }) => {
+  await page.setViewportSize({ width: 375, height: 740 })
+  for (const [user, paths] of [
+    ['zhanghc', ['/reviews', '/dashboard', '/notifications']],
+    ['daixb', ['/audit']],
+    ['majp', ['/bureau']],
+    ['zgb', ['/inspections', '/admin']],
+  ] as const) {
+    await signIn(page, user)
+    for (const path of paths) {
+      await page.goto(path)
+      await page.waitForLoadState('networkidle')
+      await expectNoHorizontalScroll(page)
+      await shoot(page, `phone-${user}${path.replace('/', '-')}`)
+    }
+  }
+})
