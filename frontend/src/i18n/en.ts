@@ -283,7 +283,6 @@ export default {
       extension_decision: 'Extension decided',
       comment: 'Comment',
       lookback: 'Look-back',
-      note: 'System note',
     },
     evidence: {
       create: 'Evidence uploaded',
@@ -298,6 +297,8 @@ export default {
       request_closeout: 'Close-out requested',
       closeout: 'Close-out decided',
       reorder_measures: 'Measures reordered',
+      comment: 'Comment',
+      lookback: 'Look-back',
     },
     inspection: {
       create: 'Inspection created',

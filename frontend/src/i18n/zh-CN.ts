@@ -286,6 +286,8 @@ export default {
       request_closeout: '申请销号',
       closeout: '销号审定',
       reorder_measures: '调整措施顺序',
+      comment: '评论',
+      lookback: '回头看',
     },
     inspection: {
       create: '新建巡察轮次',
