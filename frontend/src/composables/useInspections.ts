@@ -14,3 +14,8 @@ export function useInspections() {
   }
   return { inspections, load }
 }
+
+/** The inspection a page opens on: the one being rectified, else the newest. */
+export function current(list: Schemas['InspectionView'][]): Schemas['InspectionView'] | undefined {
+  return list.find((i) => i.status === 'rectifying') ?? list[0]
+}
