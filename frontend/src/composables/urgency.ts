@@ -16,7 +16,15 @@ export function urgency(deadline: string | null | undefined, today: string, stat
   return 'blue'
 }
 
+const formats = new Map<string, Intl.DateTimeFormat>()
+
 /** Today in the organisation's time zone (deadlines end at 24:00 there). */
 export function todayIn(timeZone = 'Asia/Shanghai', now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now)
+  // A formatter with a time zone is costly to make (time zone data): one per zone.
+  let format = formats.get(timeZone)
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
+    formats.set(timeZone, format)
+  }
+  return format.format(now)
 }
