@@ -109,6 +109,11 @@ fn check_demo_work(app: &TestApp, inspection: i64) {
     let stats = app.get(&format!("/api/v1/inspections/{inspection}/stats"), &majp);
     assert!(stats.json["overall"]["overdue"].as_i64().unwrap() >= 1);
 
+    // Each task says which problem it belongs to.
+    let zengxy_tasks = app.get("/api/v1/me/tasks", &app.login("zengxy")).ok(200).clone();
+    let p3 = zengxy_tasks["items"].as_array().unwrap().iter().find(|t| t["problem_label"] == "3.").expect("a task of problem 3");
+    assert_eq!(p3["problem_title"], "党委发挥领导作用不充分问题");
+
     // The returned measure tells its assignee why.
     let zengxy = app.login("zengxy");
     let inbox = app.get("/api/v1/me/notifications", &zengxy);

@@ -2241,6 +2241,12 @@ export interface components {
             next_lookback?: string | null;
             /** Format: int64 */
             problem_id: number;
+            /**
+             * @description The problem's 1., and its title: what the work is about.
+             * @example 1.
+             */
+            problem_label: string;
+            problem_title: string;
             status: components["schemas"]["MeasureStatus"];
             title: string;
         };

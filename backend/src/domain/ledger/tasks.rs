@@ -64,6 +64,10 @@ pub struct Task {
     pub measure_id: Option<i64>,
     pub inspection_id: i64,
     pub problem_id: i64,
+    /// The problem's 1., and its title: what the work is about.
+    #[schema(example = "1.")]
+    pub problem_label: String,
+    pub problem_title: String,
     /// The measure's ①, or the problem's 1. for close-out.
     #[schema(example = "①")]
     pub label: String,
@@ -87,6 +91,8 @@ fn task(kind: TaskKind, m: &Measure) -> Task {
         measure_id: Some(m.id),
         inspection_id: m.inspection_id,
         problem_id: m.problem_id,
+        problem_label: String::new(),
+        problem_title: String::new(),
         label: measure_label(m.ordinal),
         title: m.title.clone(),
         status: MeasureStatus::parse(&m.status).unwrap_or(MeasureStatus::NotStarted),
@@ -101,6 +107,8 @@ fn problem_task(kind: TaskKind, p: &Problem) -> Task {
         measure_id: None,
         inspection_id: p.inspection_id,
         problem_id: p.id,
+        problem_label: problem_label(p.ordinal),
+        problem_title: p.title.clone(),
         label: problem_label(p.ordinal),
         title: p.title.clone(),
         status: MeasureStatus::Verified,
@@ -219,6 +227,21 @@ pub fn for_caller(conn: &mut DbConn, caller: &Caller) -> AppResult<Tasks> {
         TaskKind::LookbackDue => 4,
     };
     items.sort_by_key(|t| (rank(t.kind), t.deadline.is_none(), t.deadline, t.problem_id, t.measure_id));
+    // Name each measure's problem, in one query.
+    let ids: Vec<i64> = items.iter().map(|t| t.problem_id).collect();
+    let names: std::collections::HashMap<i64, (i32, String)> = problems::table
+        .filter(problems::id.eq_any(&ids))
+        .select((problems::id, problems::ordinal, problems::title))
+        .load::<(i64, i32, String)>(conn)?
+        .into_iter()
+        .map(|(id, ordinal, title)| (id, (ordinal, title)))
+        .collect();
+    for t in &mut items {
+        if let Some((ordinal, title)) = names.get(&t.problem_id) {
+            t.problem_label = problem_label(*ordinal);
+            t.problem_title = title.clone();
+        }
+    }
     Ok(Tasks { counts: counts(&items), items })
 }
 
