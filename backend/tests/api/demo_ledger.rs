@@ -94,6 +94,11 @@ fn check_demo_work(app: &TestApp, inspection: i64) {
     assert!(daixb["verify"].as_i64().unwrap() >= 1);
     assert_eq!(daixb["lookback_due"], 2);
     assert_eq!(counts("zgb")["request_closeout"], 1);
+    // Close-outs and look-backs stay with their school's coordinator and its supervising bureau.
+    let other_school = counts("yz.zgb");
+    assert_eq!((other_school["request_closeout"].as_i64(), other_school["decide_closeout"].as_i64()), (Some(0), Some(0)));
+    let teacher = counts("jiangf");
+    assert_eq!((teacher["decide_closeout"].as_i64(), teacher["lookback_due"].as_i64()), (Some(0), Some(0)));
     let majp = counts("majp");
     assert_eq!((majp["decide_closeout"].as_i64(), majp["lookback_due"].as_i64()), (Some(1), Some(2)));
 
