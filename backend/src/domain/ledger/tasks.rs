@@ -107,8 +107,8 @@ fn problem_task(kind: TaskKind, p: &Problem) -> Task {
         measure_id: None,
         inspection_id: p.inspection_id,
         problem_id: p.id,
-        problem_label: problem_label(p.ordinal),
-        problem_title: p.title.clone(),
+        problem_label: String::new(),
+        problem_title: String::new(),
         label: problem_label(p.ordinal),
         title: p.title.clone(),
         status: MeasureStatus::Verified,
@@ -227,7 +227,7 @@ pub fn for_caller(conn: &mut DbConn, caller: &Caller) -> AppResult<Tasks> {
         TaskKind::LookbackDue => 4,
     };
     items.sort_by_key(|t| (rank(t.kind), t.deadline.is_none(), t.deadline, t.problem_id, t.measure_id));
-    // Name each measure's problem, in one query.
+    // Name every task's problem, in one query.
     let ids: Vec<i64> = items.iter().map(|t| t.problem_id).collect();
     let names: std::collections::HashMap<i64, (i32, String)> = problems::table
         .filter(problems::id.eq_any(&ids))
