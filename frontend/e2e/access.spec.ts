@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test'
-import { signIn } from './helpers'
+import { measureId, signIn } from './helpers'
 
 test('a teacher sees no review pages, and their addresses are refused', async ({ page }) => {
   await signIn(page, 'jiangf')
@@ -11,6 +11,24 @@ test('a teacher sees no review pages, and their addresses are refused', async ({
     await page.goto(path)
     await expect(page.getByTestId('message')).toContainText('无权访问此页面')
   }
+})
+
+test("a teacher's own pages ask the server for nothing a teacher may not read", async ({ page }) => {
+  const refused: string[] = []
+  page.on('response', (r) => {
+    if (r.status() === 403) refused.push(`${r.request().method()} ${new URL(r.url()).pathname}`)
+  })
+  await signIn(page, 'jiangf')
+  await expect(page.locator('.task').first()).toBeVisible()
+  await page.goto(`/measures/${await measureId(page, 4, 2)}`)
+  await expect(page.getByTestId('evidence-drop')).toBeVisible()
+  // The ledger shows only the teacher's measures, without the organisation's statistics.
+  await page.goto('/ledger')
+  await expect(page.getByTestId('ledger-table').locator('.el-table__row').first()).toBeVisible()
+  await expect(page.getByTestId('filter-leader')).toHaveCount(0)
+  await page.goto('/notifications')
+  await page.waitForLoadState('networkidle')
+  expect(refused).toEqual([])
 })
 
 test('signed-out visitors go to the login page and come back after signing in', async ({ page }) => {

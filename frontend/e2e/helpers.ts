@@ -48,7 +48,7 @@ export async function measureId(page: Page, problem: number, measure: number): P
 export async function shoot(page: Page, name: string) {
   await page.waitForLoadState('networkidle')
   // (A returned measure's reason is shown in red too, on purpose.)
-  await expect(page.locator('.el-alert--error:not([data-test=returned-reason])')).toHaveCount(0)
+  await expect(page.locator('.el-alert--error:not([data-test=returned-reason])')).toHaveText([])
   await page.screenshot({ path: `screenshots/${name}.png`, fullPage: true, animations: 'disabled' })
 }
 

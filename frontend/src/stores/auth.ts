@@ -66,8 +66,12 @@ export const useAuth = defineStore('auth', () => {
 
   const roles = computed<Role[]>(() => me.value?.roles ?? [])
   const hasRole = (...wanted: Role[]) => wanted.some((r) => roles.value.includes(r))
+  /** Sees the organisation's whole ledger and its statistics; staff see the measures assigned to them. */
+  const seesWholeLedger = computed(() =>
+    hasRole('admin', 'coordinator', 'leader', 'discipline', 'responsible_leader', 'bureau_supervisor'),
+  )
 
-  return { accessToken, refreshToken, me, roles, hasRole, login, logout, restore, refresh, loadMe }
+  return { accessToken, refreshToken, me, roles, hasRole, seesWholeLedger, login, logout, restore, refresh, loadMe }
 })
 
 /** Connects the API client to the session; called once at start-up. */
