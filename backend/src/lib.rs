@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod models;
 pub mod schema;
+pub mod shared_read;
 pub mod state;
 pub mod storage;
 pub mod sweeper;
@@ -60,6 +61,13 @@ pub fn server(state: web::Data<AppState>, listener: TcpListener) -> std::io::Res
             // gzip/brotli for clients that ask (the web app's scripts, large JSON lists).
             .wrap(actix_web::middleware::Compress::default())
             .wrap(from_fn(middleware::observe))
+    })
+    // Responses leave in several writes (headers, then a compressed body in chunks): without
+    // TCP_NODELAY the last one waits for the client's delayed ACK, some 40 ms.
+    .on_connect(|conn, _| {
+        if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+            let _ = tcp.set_nodelay(true);
+        }
     })
     .listen(listener)?
     .shutdown_timeout(30);

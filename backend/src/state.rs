@@ -11,9 +11,11 @@ use crate::auth::Caller;
 use crate::config::Config;
 use crate::db::{DbConn, Pool};
 use crate::domain::ledger::page_cache::PageCache;
+use crate::domain::organisations::{self, OrgRevision};
 use crate::domain::sessions;
 use crate::error::{AppError, AppResult};
 use crate::metrics::Metrics;
+use crate::shared_read::SharedRead;
 use crate::storage::Storage;
 
 pub struct AppState {
@@ -25,6 +27,7 @@ pub struct AppState {
     pub metrics: Metrics,
     pub callers: CallerCache,
     pub pages: Arc<PageCache>,
+    revisions: SharedRead<Arc<Vec<OrgRevision>>>,
     pub storage: Arc<Storage>,
 }
 
@@ -40,6 +43,7 @@ impl AppState {
             metrics: Metrics::default(),
             callers: CallerCache::new(Duration::from_millis(config.auth_cache_ttl_ms)),
             pages: Arc::new(PageCache::new(config.page_cache_entries)),
+            revisions: SharedRead::default(),
             config: Arc::new(config),
             pool,
         })
@@ -52,6 +56,12 @@ impl AppState {
         F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
     {
         crate::db::run(&self.pool, f).await
+    }
+
+    /// Every organisation's ledger revision, from a read that began after this call (shared with
+    /// the calls waiting at the same time), so a page cached under it is never stale.
+    pub async fn org_revisions(&self) -> AppResult<Arc<Vec<OrgRevision>>> {
+        self.revisions.get(|| self.db(|c| organisations::revisions(c).map(Arc::new))).await
     }
 
     /// Resolves a bearer token: an API token (`rct_…`) or an access JWT.

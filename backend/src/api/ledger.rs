@@ -369,8 +369,9 @@ async fn list_measures(
     q: web::Query<MeasureQuery>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
-    let (raw, pages) = (req.query_string().to_owned(), state.pages.clone());
-    let json = db!(state, auth.caller, |c, who| query::list_json(c, &who, &q, &raw, &pages));
+    let plan = query::list_plan(&auth.caller, &state.org_revisions().await?, req.query_string());
+    let (key, revision) = (plan.key.clone(), plan.revision);
+    let json = state.pages.get_or_build(key, revision, state.db(move |c| query::list_json(c, &plan, &q))).await?;
     Ok(HttpResponse::Ok().content_type(ContentType::json()).body(json))
 }
 

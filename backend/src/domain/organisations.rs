@@ -84,28 +84,44 @@ pub fn readable(conn: &mut DbConn, caller: &Caller) -> AppResult<OrgScope> {
     })
 }
 
-/// What [`readable`] gives, with the organisations' ledger revisions summed (they only grow, so
-/// the sum moves whenever one does) and the time zone of the caller's own: one query, for the
-/// measure list's page cache.
-pub fn readable_with_revision(conn: &mut DbConn, caller: &Caller) -> AppResult<(OrgScope, i64, String)> {
-    let columns = (organisations::id, organisations::ledger_revision, organisations::timezone);
-    let rows: Vec<(i64, i64, String)> = match reach(caller) {
-        Reach::All => organisations::table.select(columns).load(conn)?,
-        Reach::Own(id) => organisations::table.filter(organisations::id.eq(id)).select(columns).load(conn)?,
-        Reach::WithSchools(id) => {
-            organisations::table.filter(organisations::id.eq(id).or(organisations::parent_id.eq(id))).select(columns).load(conn)?
-        }
+/// An organisation's ledger revision (moved on by every change to its measures) and what
+/// scoping and dates need of it: the measure list's page cache is keyed by these.
+#[derive(Debug, Clone, Queryable)]
+pub struct OrgRevision {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub ledger_revision: i64,
+    pub timezone: String,
+}
+
+/// Every organisation's revision, in one read that concurrent requests share.
+pub fn revisions(conn: &mut DbConn) -> AppResult<Vec<OrgRevision>> {
+    Ok(organisations::table
+        .select((organisations::id, organisations::parent_id, organisations::ledger_revision, organisations::timezone))
+        .load(conn)?)
+}
+
+/// What [`readable`] gives, from every organisation's revision, with the revisions of those it
+/// covers summed (they only grow, so the sum moves whenever one does) and the time zone of the
+/// caller's own organisation.
+pub fn readable_at(caller: &Caller, all: &[OrgRevision]) -> (OrgScope, i64, String) {
+    let covered: Vec<&OrgRevision> = match reach(caller) {
+        Reach::All => all.iter().collect(),
+        Reach::Own(id) => all.iter().filter(|o| o.id == id).collect(),
+        Reach::WithSchools(id) => all.iter().filter(|o| o.id == id || o.parent_id == Some(id)).collect(),
     };
-    let zone = rows.iter().find(|r| r.0 == caller.organisation_id).map(|r| r.2.clone()).unwrap_or_default();
-    let revision = rows.iter().map(|r| r.1).sum();
+    let zone = covered.iter().find(|o| o.id == caller.organisation_id).map(|o| o.timezone.clone()).unwrap_or_default();
+    let revision = covered.iter().map(|o| o.ledger_revision).sum();
     let scope = match reach(caller) {
         Reach::All => OrgScope::All,
         // The caller's own organisation first, as `readable` has it.
         _ => OrgScope::Only(
-            std::iter::once(caller.organisation_id).chain(rows.iter().map(|r| r.0).filter(|id| *id != caller.organisation_id)).collect(),
+            std::iter::once(caller.organisation_id)
+                .chain(covered.iter().map(|o| o.id).filter(|id| *id != caller.organisation_id))
+                .collect(),
         ),
     };
-    Ok((scope, revision, zone))
+    (scope, revision, zone)
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,11 +1,14 @@
 //! Rendered pages of the measure list, kept while the ledger revision of the organisations they
 //! cover holds. The bureau's views read the same pages over and over between rare changes;
-//! a hit costs one indexed lookup of the revision instead of counting, sorting and rendering.
+//! a hit costs a share of one read of the revisions instead of counting, sorting and rendering.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Mutex;
 
 use actix_web::web::Bytes;
+
+use crate::error::AppResult;
 
 pub struct PageCache {
     capacity: usize,
@@ -16,6 +19,17 @@ impl PageCache {
     /// `capacity` 0 turns the cache off.
     pub fn new(capacity: usize) -> Self {
         PageCache { capacity, entries: Mutex::new(HashMap::new()) }
+    }
+
+    /// The page kept under `key` at `revision`, or the one `build` makes, then kept. The
+    /// revision must have been read before the page is built, so no page is older than its key.
+    pub async fn get_or_build(&self, key: String, revision: i64, build: impl Future<Output = AppResult<Bytes>>) -> AppResult<Bytes> {
+        if let Some(page) = self.get(&key, revision) {
+            return Ok(page);
+        }
+        let page = build.await?;
+        self.put(key, revision, page.clone());
+        Ok(page)
     }
 
     pub fn get(&self, key: &str, revision: i64) -> Option<Bytes> {

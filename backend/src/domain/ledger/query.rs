@@ -11,11 +11,10 @@ use utoipa::{IntoParams, ToSchema};
 use super::inspections::visible as visible_inspection;
 use super::labels::{category_label, problem_label};
 use super::measures::{views, MeasureView};
-use super::page_cache::PageCache;
 use super::{scope_in, today_in, today_in_zone, LedgerScope, MeasureKind, MeasureStatus};
 use crate::auth::Caller;
 use crate::db::{DbConn, MultiBackend};
-use crate::domain::organisations::{readable_with_revision, OrgScope};
+use crate::domain::organisations::{readable_at, OrgRevision, OrgScope};
 use crate::domain::{page_bounds, Page};
 use crate::error::{AppError, AppResult};
 use crate::models::Measure;
@@ -147,24 +146,32 @@ fn page(conn: &mut DbConn, s: &LedgerScope, q: &MeasureQuery, today: NaiveDate, 
     Ok(rows)
 }
 
-/// Every measure the caller may see, filtered and paged, as JSON. `raw_query` is the request's
-/// query string, which with the caller's scope and today's date keys the page cache.
-pub fn list_json(conn: &mut DbConn, caller: &Caller, q: &MeasureQuery, raw_query: &str, cache: &PageCache) -> AppResult<Bytes> {
-    let (limit, offset) = page_bounds(q.limit, q.offset)?;
-    // Read before the page, so that a page is never older than the revision it is kept under.
-    let (orgs, revision, timezone) = readable_with_revision(conn, caller)?;
-    let s = scope_in(caller, orgs);
+/// What a page of the measure list is built from, and the key and revision it is cached under.
+pub struct ListPlan {
+    scope: LedgerScope,
+    today: NaiveDate,
+    pub key: String,
+    pub revision: i64,
+}
+
+/// Plans the caller's page from every organisation's revision (read after the request arrived)
+/// and `raw_query`, the request's query string.
+pub fn list_plan(caller: &Caller, orgs: &[OrgRevision], raw_query: &str) -> ListPlan {
+    let (orgs, revision, timezone) = readable_at(caller, orgs);
+    let scope = scope_in(caller, orgs);
     let today = today_in_zone(&timezone);
-    let key = format!("{:?}|{:?}|{today}|{raw_query}", s.orgs, s.assigned_to);
-    if let Some(page) = cache.get(&key, revision) {
-        return Ok(page);
-    }
-    let total: i64 = filtered(&s, q, today).count().get_result(conn)?;
-    let rows = page(conn, &s, q, today, limit, offset)?;
+    let key = format!("{:?}|{:?}|{today}|{raw_query}", scope.orgs, scope.assigned_to);
+    ListPlan { scope, today, key, revision }
+}
+
+/// Every measure the caller may see, filtered and paged, as JSON.
+pub fn list_json(conn: &mut DbConn, plan: &ListPlan, q: &MeasureQuery) -> AppResult<Bytes> {
+    let (limit, offset) = page_bounds(q.limit, q.offset)?;
+    let (s, today) = (&plan.scope, plan.today);
+    let total: i64 = filtered(s, q, today).count().get_result(conn)?;
+    let rows = page(conn, s, q, today, limit, offset)?;
     let page = Page { items: views(conn, rows)?, total, limit, offset };
-    let json = Bytes::from(serde_json::to_vec(&page).map_err(AppError::internal)?);
-    cache.put(key, revision, json.clone());
-    Ok(json)
+    Ok(Bytes::from(serde_json::to_vec(&page).map_err(AppError::internal)?))
 }
 
 /// One row of the 台账: a measure with its problem and category, and names for people.
