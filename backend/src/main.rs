@@ -88,7 +88,7 @@ enum Command {
     /// Produce deadline reminders now (the server does it every RECTIFY_REMINDER_INTERVAL);
     /// safe beside running servers: each reminder arrives once.
     Remind {
-        /// The day to remind for (default: today in Asia/Shanghai).
+        /// The day to remind for, in every organisation (default: today in each one's time zone).
         #[arg(long)]
         date: Option<chrono::NaiveDate>,
     },
@@ -307,9 +307,11 @@ fn run(command: Command, mut config: Config) -> Result<(), String> {
         Command::Remind { date } => {
             let mut conn = connect(&config)?;
             db::migrate(&mut conn)?;
-            let today = date.unwrap_or_else(|| rectify::domain::ledger::today_in_zone("Asia/Shanghai"));
-            let n = rectify::domain::notifications::remind(&mut conn, today).map_err(problem)?;
-            println!("{n} reminders sent for {today}");
+            let n = rectify::domain::notifications::remind(&mut conn, date).map_err(problem)?;
+            match date {
+                Some(day) => println!("{n} reminders sent for {day}"),
+                None => println!("{n} reminders sent for today in each organisation's time zone"),
+            }
             Ok(())
         }
         Command::Audit(AuditCommand::Verify) => {

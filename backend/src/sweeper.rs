@@ -97,9 +97,7 @@ pub async fn verify_all(pool: &Pool, storage: &Storage) -> AppResult<Vec<FileChe
 /// it at once (each reminder is unique per user, measure, deadline and kind).
 pub async fn remind_periodically(pool: Pool, interval: Duration) {
     loop {
-        // Deadlines end at 24:00 in the organisations' time zone, Asia/Shanghai by default.
-        let today = crate::domain::ledger::today_in_zone("Asia/Shanghai");
-        match run(&pool, move |c| crate::domain::notifications::remind(c, today)).await {
+        match run(&pool, |c| crate::domain::notifications::remind(c, None)).await {
             Ok(n) if n > 0 => tracing::info!(sent = n, "deadline reminders"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e.detail, "deadline reminders failed"),

@@ -6,13 +6,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::ledger::labels::measure_label;
+use super::ledger::today_in_zone;
 use super::ledger::workflow::DONE;
 use super::{now, utc};
 use crate::auth::Caller;
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::models::Measure;
-use crate::schema::{measure_assignees, measures, notifications};
+use crate::schema::{measure_assignees, measures, notifications, organisations};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NotificationView {
@@ -127,13 +128,24 @@ pub fn mark_read(conn: &mut DbConn, caller: &Caller, id: Option<i64>) -> AppResu
     Ok(n)
 }
 
-/// Deadline reminders for `today` (7, 3 and 1 days ahead, and overdue once per deadline) to
-/// the assignees and the responsible leader of every open measure. Safe to run on several
-/// instances at once and more than once a day.
-pub fn remind(conn: &mut DbConn, today: NaiveDate) -> AppResult<usize> {
+/// Deadline reminders (7, 3 and 1 days ahead, and overdue once per deadline) to the assignees
+/// and the responsible leader of every open measure, counting days from `date`, or when absent
+/// from today in each organisation's time zone (deadlines end at 24:00 local time). Safe to run
+/// on several instances at once and more than once a day.
+pub fn remind(conn: &mut DbConn, date: Option<NaiveDate>) -> AppResult<usize> {
+    let zones: Vec<(i64, String)> = organisations::table.select((organisations::id, organisations::timezone)).load(conn)?;
+    let mut sent = 0;
+    for (organisation, zone) in zones {
+        sent += remind_in(conn, organisation, date.unwrap_or_else(|| today_in_zone(&zone)))?;
+    }
+    Ok(sent)
+}
+
+fn remind_in(conn: &mut DbConn, organisation: i64, today: NaiveDate) -> AppResult<usize> {
     let done: Vec<&str> = DONE.iter().map(|s| s.as_str()).collect();
     let soon = [7, 3, 1].map(|d| today + chrono::Duration::days(d));
     let due: Vec<Measure> = measures::table
+        .filter(measures::organisation_id.eq(organisation))
         .filter(measures::deadline.eq_any(soon).or(measures::deadline.lt(today)))
         .filter(measures::status.ne_all(&done))
         .select(Measure::as_select())

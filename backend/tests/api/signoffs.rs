@@ -417,3 +417,22 @@ on_both_databases!(another_school_reaches_none_of_the_workflow, |app: &TestApp| 
     app.get(&format!("/api/v1/measures/{m}/signoffs"), &token).ok(200);
     app.call("POST", &format!("/api/v1/measures/{m}/submit"), Some(&token), None, &[("If-Match", "\"1\"")]).problem(403, "not_assigned");
 });
+
+on_both_databases!(reminders_count_days_in_each_organisations_time_zone, |app: &TestApp| {
+    let b = build(app);
+    let (admin, zgb) = (app.login("admin"), app.login("zgb"));
+    let school = format!("/api/v1/organisations/{}", app.org_id(rectify::demo::SCHOOL));
+    // Kiritimati (UTC+14) and Pago Pago (UTC−11) are 25 hours apart, so their dates always
+    // differ: no one "today" for every organisation gets both right.
+    for (zone, m, leader) in [("Pacific/Kiritimati", b.measures[0], "qinss"), ("Pacific/Pago_Pago", b.measures[1], "xuzg")] {
+        let v = app.get(&school, &admin).etag();
+        app.patch(&school, &admin, &v, json!({"timezone": zone})).ok(200);
+        let tomorrow = rectify::domain::ledger::today_in_zone(zone) + chrono::Duration::days(1);
+        app.patch(&format!("/api/v1/measures/{m}"), &zgb, &version(app, &zgb, m), json!({"deadline": tomorrow})).ok(200);
+        assert!(app.cli(&["remind"], &[]).status.success());
+        let inbox = app.get("/api/v1/me/notifications", &app.login(leader)).ok(200).clone();
+        let kinds: Vec<&str> =
+            inbox["items"].as_array().unwrap().iter().filter(|n| n["measure_id"] == m).map(|n| n["kind"].as_str().unwrap()).collect();
+        assert!(kinds.contains(&"deadline_in_1_day"), "{zone}: {kinds:?}");
+    }
+});
