@@ -35,6 +35,20 @@ fn the_web_app_is_served_beside_the_api() {
     // A browser offering everything gets zstd: brotli costs twice the time for little gain.
     let (_, headers, _) = app.get_bytes("/assets/big-def456.js", "", &[("Accept-Encoding", "gzip, deflate, br, zstd")]);
     assert_eq!(header(&headers, "content-encoding").as_deref(), Some("zstd"));
+    // What the build compressed is sent as it is: brotli when accepted, else gzip.
+    std::fs::write(dir.join("assets/big-def456.js.br"), b"brotli bytes").unwrap();
+    std::fs::write(dir.join("assets/big-def456.js.gz"), b"gzip bytes").unwrap();
+    for (accept, encoding, bytes) in [("gzip, deflate, br, zstd", "br", &b"brotli bytes"[..]), ("gzip, br;q=0", "gzip", b"gzip bytes")] {
+        let (status, headers, body) = app.get_bytes("/assets/big-def456.js", "", &[("Accept-Encoding", accept)]);
+        assert_eq!(status, 200);
+        assert_eq!(header(&headers, "content-encoding").as_deref(), Some(encoding), "{accept}");
+        assert_eq!(body, bytes);
+        assert!(header(&headers, "content-type").unwrap().contains("javascript"));
+        assert_eq!(header(&headers, "vary").as_deref(), Some("Accept-Encoding"));
+        assert!(header(&headers, "cache-control").unwrap().contains("immutable"));
+    }
+    let (_, headers, body) = app.get_bytes("/assets/big-def456.js", "", &[]);
+    assert_eq!((header(&headers, "content-encoding"), body.len()), (None, big.len()), "plain for clients that ask for nothing");
     // The API keeps its own 404 (problem+json), and nothing outside the app is reachable.
     let (status, headers, _) = app.get_bytes("/api/v1/nothing-here", "", &[]);
     assert_eq!(status, 404);
