@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test'
-import { measureId, signIn } from './helpers'
+import { measureId, shoot, signIn } from './helpers'
 
 // A small but real PDF: what a teacher scans and uploads.
 const PDF = Buffer.from(
@@ -124,4 +124,9 @@ test('a change made by someone else is not overwritten: the user is offered a re
   await expect(box).toContainText('此记录已被他人修改')
   await box.getByRole('button', { name: '重新加载' }).click()
   await expect(page.locator('.facts')).toContainText('整改办：已与学生处对接')
+  // The timeline says what the coordinator's entry replaced.
+  await expect(page.getByTestId('change').last()).toContainText('整改进展：')
+  await expect(page.getByTestId('change').last()).toContainText('→ 整改办：已与学生处对接')
+  await page.getByTestId('change').last().scrollIntoViewIfNeeded()
+  await shoot(page, 'zh-CN-measure-timeline')
 })

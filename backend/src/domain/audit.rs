@@ -161,6 +161,10 @@ pub struct AuditView {
     /// What changed (fields after the change, decisions, reasons).
     #[schema(value_type = Object)]
     pub summary: serde_json::Value,
+    /// For each field of `summary` this event changed, its value before: from the entity's
+    /// latest earlier event that names the field. Absent when the event changed no known value.
+    #[schema(value_type = Option<Object>)]
+    pub before: Option<serde_json::Value>,
     pub request_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub hash: String,
@@ -229,7 +233,8 @@ pub fn list(conn: &mut DbConn, caller: &Caller, q: &AuditQuery) -> AppResult<Pag
     let total: i64 = filtered(&orgs, q).count().get_result(conn)?;
     let rows: Vec<AuditEvent> =
         filtered(&orgs, q).order(audit_events::id.desc()).limit(limit).offset(offset).select(AuditEvent::as_select()).load(conn)?;
-    Ok(Page { items: views(rows), total, limit, offset })
+    let items = views(conn, rows)?;
+    Ok(Page { items, total, limit, offset })
 }
 
 /// One merged history of a measure, oldest first: its changes, progress, submissions and
@@ -246,27 +251,68 @@ pub fn timeline(conn: &mut DbConn, caller: &Caller, measure_id: i64) -> AppResul
         .order((audit_events::created_at, audit_events::id))
         .select(AuditEvent::as_select())
         .load(conn)?;
-    Ok(views(rows))
+    views(conn, rows)
 }
 
-fn views(rows: Vec<AuditEvent>) -> Vec<AuditView> {
-    rows.into_iter()
-        .map(|e| AuditView {
-            summary: serde_json::from_str(&e.summary).unwrap_or(serde_json::Value::String(e.summary.clone())),
-            id: e.id,
-            organisation_id: e.organisation_id,
-            seq: e.seq,
-            actor_user_id: e.actor_user_id,
-            actor_token_id: e.actor_token_id,
-            actor: e.actor,
-            action: e.action,
-            entity_type: e.entity_type,
-            entity_id: e.entity_id,
-            request_id: e.request_id,
-            created_at: utc(e.created_at),
-            hash: e.hash,
+/// The events as shown, each with the values it changed from (its entity's earlier events).
+fn views(conn: &mut DbConn, rows: Vec<AuditEvent>) -> AppResult<Vec<AuditView>> {
+    let parse = |s: &str| serde_json::from_str(s).unwrap_or_else(|_| serde_json::Value::String(s.to_string()));
+    // Every earlier event of the entities shown, oldest first, per entity type.
+    let mut history: Vec<(String, i64, i64, serde_json::Value)> = Vec::new();
+    let last = rows.iter().map(|e| e.id).max().unwrap_or(0);
+    let mut types: Vec<&str> = rows.iter().map(|e| e.entity_type.as_str()).collect();
+    types.sort();
+    types.dedup();
+    for t in types {
+        let ids: Vec<i64> = rows.iter().filter(|e| e.entity_type == t).map(|e| e.entity_id).collect();
+        let earlier: Vec<(i64, i64, String)> = audit_events::table
+            .filter(audit_events::entity_type.eq(t))
+            .filter(audit_events::entity_id.eq_any(ids))
+            .filter(audit_events::id.lt(last))
+            .order(audit_events::id)
+            .select((audit_events::entity_id, audit_events::id, audit_events::summary))
+            .load(conn)?;
+        history.extend(earlier.into_iter().map(|(entity, id, summary)| (t.to_string(), entity, id, parse(&summary))));
+    }
+    Ok(rows
+        .into_iter()
+        .map(|e| {
+            let summary = parse(&e.summary);
+            let earlier: Vec<&serde_json::Value> =
+                history.iter().filter(|h| h.0 == e.entity_type && h.1 == e.entity_id && h.2 < e.id).map(|h| &h.3).collect();
+            AuditView {
+                before: before(&earlier, &summary),
+                summary,
+                id: e.id,
+                organisation_id: e.organisation_id,
+                seq: e.seq,
+                actor_user_id: e.actor_user_id,
+                actor_token_id: e.actor_token_id,
+                actor: e.actor,
+                action: e.action,
+                entity_type: e.entity_type,
+                entity_id: e.entity_id,
+                request_id: e.request_id,
+                created_at: utc(e.created_at),
+                hash: e.hash,
+            }
         })
-        .collect()
+        .collect())
+}
+
+/// The earlier value of each field of `summary` that differs from it, taken from the latest of
+/// `earlier` (oldest first) that names the field. `version` is left out: every change moves it.
+pub fn before(earlier: &[&serde_json::Value], summary: &serde_json::Value) -> Option<serde_json::Value> {
+    let changed: serde_json::Map<String, serde_json::Value> = summary
+        .as_object()?
+        .iter()
+        .filter(|(k, _)| k.as_str() != "version")
+        .filter_map(|(k, now)| {
+            let old = earlier.iter().rev().find_map(|s| s.get(k))?;
+            (old != now).then(|| (k.clone(), old.clone()))
+        })
+        .collect();
+    (!changed.is_empty()).then_some(serde_json::Value::Object(changed))
 }
 
 /// Where a chain first breaks.
@@ -346,6 +392,23 @@ pub fn verify(conn: &mut DbConn, caller: Option<&Caller>) -> AppResult<ChainRepo
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn before_holds_the_last_known_value_of_each_changed_field() {
+        let created = json!({"title": "强化思想武装", "deadline": "2021-09-30", "status": "not_started", "version": 1});
+        let signed = json!({"decision": "approve", "stage": "approve"});
+        let updated = json!({"title": "强化思想武装", "deadline": "2021-10-31", "status": "in_progress", "version": 3});
+        assert_eq!(
+            before(&[&created, &signed], &updated),
+            Some(json!({"deadline": "2021-09-30", "status": "not_started"})),
+            "unchanged fields and the version are left out; a sign-off in between names neither"
+        );
+        assert_eq!(before(&[], &created), None, "the first event has nothing before it");
+        assert_eq!(before(&[&created], &json!({"decision": "return"})), None, "a field never named before");
+        let again = json!({"deadline": "2021-11-30"});
+        assert_eq!(before(&[&created, &updated], &again), Some(json!({"deadline": "2021-10-31"})), "the latest earlier value");
+    }
 
     fn chain(n: i64) -> Vec<AuditEvent> {
         let mut prev = GENESIS.to_string();

@@ -37,6 +37,18 @@ on_both_databases!(changes_are_recorded_in_a_chain_that_detects_tampering, |app:
     let log = app.get(&format!("/api/v1/audit?entity_type=measure&entity_id={m}"), &daixb).ok(200).clone();
     let actions: Vec<&str> = log["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["measure.signoff", "measure.submit", "measure.progress", "measure.create"]);
+    // Each change says what it changed from; the first has nothing before it.
+    let progress = &log["items"][2];
+    assert_eq!(
+        (progress["summary"]["progress"].as_str(), progress["before"]["progress"].clone(), progress["before"]["status"].as_str()),
+        (Some("已调整会议制度"), json!(""), Some("not_started")),
+        "{progress}"
+    );
+    assert!(progress["before"].get("title").is_none(), "unchanged fields are left out");
+    assert!(log["items"][3]["before"].is_null());
+    let timeline = app.get(&format!("/api/v1/measures/{m}/timeline"), &jiangf).ok(200).clone();
+    let shown = timeline.as_array().unwrap().iter().find(|e| e["id"] == progress["id"]).unwrap();
+    assert_eq!(shown["before"], progress["before"], "the measure's timeline shows the same");
     let signoff = &log["items"][0];
     assert_eq!((signoff["actor"].as_str(), signoff["summary"]["stage"].as_str()), (Some("qinss"), Some("approve")));
     assert!(signoff["request_id"].as_str().is_some_and(|r| !r.is_empty()), "tied to the request");

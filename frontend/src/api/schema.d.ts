@@ -1073,6 +1073,11 @@ export interface components {
             actor_token_id?: number | null;
             /** Format: int64 */
             actor_user_id?: number | null;
+            /**
+             * @description For each field of `summary` this event changed, its value before: from the entity's
+             *     latest earlier event that names the field. Absent when the event changed no known value.
+             */
+            before?: Record<string, never> | null;
             /** Format: date-time */
             created_at: string;
             /** Format: int64 */
@@ -1771,6 +1776,11 @@ export interface components {
                 actor_token_id?: number | null;
                 /** Format: int64 */
                 actor_user_id?: number | null;
+                /**
+                 * @description For each field of `summary` this event changed, its value before: from the entity's
+                 *     latest earlier event that names the field. Absent when the event changed no known value.
+                 */
+                before?: Record<string, never> | null;
                 /** Format: date-time */
                 created_at: string;
                 /** Format: int64 */

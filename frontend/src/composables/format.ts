@@ -17,3 +17,29 @@ export function actionName(action: string): string {
   const { t, te } = i18n.global
   return te(`actions.${action}`) ? t(`actions.${action}`) : action
 }
+
+/** A value recorded in the audit log, as shown: statuses and kinds named, lists joined. */
+function shownValue(field: string, value: unknown): string {
+  const { t, te } = i18n.global
+  if (value === null || value === undefined || value === '') return '—'
+  if (Array.isArray(value)) return value.length ? value.join('、') : '—'
+  for (const group of ['status', 'kind', 'closeout'] as const) {
+    const key = `${group}.${String(value)}`
+    if ((field === group || field === `${group}_status`) && te(key)) return t(key)
+  }
+  return String(value)
+}
+
+export type Change = { field: string; from: string; to: string }
+
+/** What an audit event changed: each field (named in the user's language) from → to. */
+export function changes(e: { before?: object | null; summary?: object }): Change[] {
+  const { t, te } = i18n.global
+  const before = (e.before ?? {}) as Record<string, unknown>
+  const after = (e.summary ?? {}) as Record<string, unknown>
+  return Object.keys(before).map((k) => ({
+    field: te(`fields.${k}`) ? t(`fields.${k}`) : k,
+    from: shownValue(k, before[k]),
+    to: shownValue(k, after[k]),
+  }))
+}
