@@ -58,7 +58,7 @@ pub fn server(state: web::Data<AppState>, listener: TcpListener) -> std::io::Res
             )
             .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/openapi.json", doc.clone()))
             .default_service(web::to(webapp::serve))
-            // gzip/brotli for clients that ask (the web app's scripts, large JSON lists).
+            // zstd or gzip for clients that ask (large JSON lists; the web app's files come compressed).
             .wrap(actix_web::middleware::Compress::default())
             .wrap(from_fn(middleware::observe))
     })
