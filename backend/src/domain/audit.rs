@@ -300,13 +300,35 @@ fn views(conn: &mut DbConn, rows: Vec<AuditEvent>) -> AppResult<Vec<AuditView>> 
         .collect())
 }
 
-/// The earlier value of each field of `summary` that differs from it, taken from the latest of
-/// `earlier` (oldest first) that names the field. `version` is left out: every change moves it.
+/// Summary fields that describe one act (a sign-off's decision, a comment's text), not the
+/// entity's state: two acts differ, but neither replaced the other. `version` moves every time.
+const ACT_FIELDS: &[&str] = &[
+    "body",
+    "comment",
+    "comment_id",
+    "decision",
+    "evidence_digest",
+    "extension_id",
+    "findings",
+    "measure_ids",
+    "new_deadline",
+    "old_deadline",
+    "problem_ids",
+    "reason",
+    "repeat_signer",
+    "result",
+    "round",
+    "stage",
+    "version",
+];
+
+/// The earlier value of each state field of `summary` that differs from it, taken from the
+/// latest of `earlier` (oldest first) that names the field.
 pub fn before(earlier: &[&serde_json::Value], summary: &serde_json::Value) -> Option<serde_json::Value> {
     let changed: serde_json::Map<String, serde_json::Value> = summary
         .as_object()?
         .iter()
-        .filter(|(k, _)| k.as_str() != "version")
+        .filter(|(k, _)| !ACT_FIELDS.contains(&k.as_str()))
         .filter_map(|(k, now)| {
             let old = earlier.iter().rev().find_map(|s| s.get(k))?;
             (old != now).then(|| (k.clone(), old.clone()))
@@ -397,7 +419,7 @@ mod tests {
     #[test]
     fn before_holds_the_last_known_value_of_each_changed_field() {
         let created = json!({"title": "强化思想武装", "deadline": "2021-09-30", "status": "not_started", "version": 1});
-        let signed = json!({"decision": "approve", "stage": "approve"});
+        let signed = json!({"decision": "approve", "stage": "approve", "comment": "同意"});
         let updated = json!({"title": "强化思想武装", "deadline": "2021-10-31", "status": "in_progress", "version": 3});
         assert_eq!(
             before(&[&created, &signed], &updated),
@@ -406,6 +428,12 @@ mod tests {
         );
         assert_eq!(before(&[], &created), None, "the first event has nothing before it");
         assert_eq!(before(&[&created], &json!({"decision": "return"})), None, "a field never named before");
+        let returned = json!({"decision": "return", "stage": "sign", "comment": "缺少签到表", "status": "in_progress"});
+        assert_eq!(
+            before(&[&created, &signed], &returned),
+            Some(json!({"status": "not_started"})),
+            "one act's decision, stage or comment does not replace another's"
+        );
         let again = json!({"deadline": "2021-11-30"});
         assert_eq!(before(&[&created, &updated], &again), Some(json!({"deadline": "2021-10-31"})), "the latest earlier value");
     }

@@ -23,7 +23,8 @@ function shownValue(field: string, value: unknown): string {
   const { t, te } = i18n.global
   if (value === null || value === undefined || value === '') return '—'
   if (Array.isArray(value)) return value.length ? value.join('、') : '—'
-  for (const group of ['status', 'kind', 'closeout'] as const) {
+  if (typeof value === 'object') return JSON.stringify(value)
+  for (const group of ['status', 'kind', 'closeout', 'stage'] as const) {
     const key = `${group}.${String(value)}`
     if ((field === group || field === `${group}_status`) && te(key)) return t(key)
   }
@@ -32,14 +33,24 @@ function shownValue(field: string, value: unknown): string {
 
 export type Change = { field: string; from: string; to: string }
 
+const fieldName = (k: string) => (i18n.global.te(`fields.${k}`) ? i18n.global.t(`fields.${k}`) : k)
+
 /** What an audit event changed: each field (named in the user's language) from → to. */
 export function changes(e: { before?: object | null; summary?: object }): Change[] {
-  const { t, te } = i18n.global
   const before = (e.before ?? {}) as Record<string, unknown>
   const after = (e.summary ?? {}) as Record<string, unknown>
   return Object.keys(before).map((k) => ({
-    field: te(`fields.${k}`) ? t(`fields.${k}`) : k,
+    field: fieldName(k),
     from: shownValue(k, before[k]),
     to: shownValue(k, after[k]),
   }))
+}
+
+/** The rest of an audit event's summary (what it did not change), as `name: value` pairs. */
+export function summaryText(e: { before?: object | null; summary?: object }): string {
+  const changed = Object.keys(e.before ?? {})
+  return Object.entries((e.summary ?? {}) as Record<string, unknown>)
+    .filter(([k]) => k !== 'version' && !changed.includes(k))
+    .map(([k, v]) => `${fieldName(k)}: ${shownValue(k, v)}`)
+    .join('; ')
 }

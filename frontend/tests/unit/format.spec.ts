@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { changes } from '@/composables/format'
+import { changes, summaryText } from '@/composables/format'
 import { i18n } from '@/i18n'
 
 describe('audit changes', () => {
@@ -24,5 +24,10 @@ describe('audit changes', () => {
     i18n.global.locale.value = 'en'
     expect(changes(event)[0]).toMatchObject({ field: 'Status' })
     expect(changes({ summary: { title: 'x' } })).toEqual([])
+    // What did not change is listed after the changes, named too.
+    expect(summaryText(event)).toBe('')
+    expect(summaryText({ summary: { title: '强化思想武装', kind: 'immediate', version: 1 } })).toBe(
+      'Title: 强化思想武装; Kind: Immediate',
+    )
   })
 })
