@@ -22,7 +22,7 @@ export function actionName(action: string): string {
 function shownValue(field: string, value: unknown): string {
   const { t, te } = i18n.global
   if (value === null || value === undefined || value === '') return '—'
-  if (Array.isArray(value)) return value.length ? value.join('、') : '—'
+  if (Array.isArray(value)) return value.length ? value.map((v) => shownValue('', v)).join('、') : '—'
   if (typeof value === 'object') return JSON.stringify(value)
   for (const group of ['status', 'kind', 'closeout', 'stage'] as const) {
     const key = `${group}.${String(value)}`

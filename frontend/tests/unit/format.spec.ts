@@ -26,6 +26,7 @@ describe('audit changes', () => {
     expect(changes({ summary: { title: 'x' } })).toEqual([])
     // What did not change is listed after the changes, named too.
     expect(summaryText(event)).toBe('')
+    expect(summaryText({ summary: { preview: [{ ordinal: 1 }] } })).toBe('preview: {"ordinal":1}')
     expect(summaryText({ summary: { title: '强化思想武装', kind: 'immediate', version: 1 } })).toBe(
       'Title: 强化思想武装; Kind: Immediate',
     )
