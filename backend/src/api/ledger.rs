@@ -21,7 +21,7 @@ use crate::domain::ledger::inspections::{self, InspectionPatch, InspectionQuery,
 use crate::domain::ledger::lookbacks::{self, LookbackView, NewLookback};
 use crate::domain::ledger::measures::{self, MeasurePatch, MeasureView, NewMeasure, ProgressEntry, ProgressInput};
 use crate::domain::ledger::query::{self, InspectionStats, LedgerRow, MeasureQuery};
-use crate::domain::ledger::signoffs::{self, SignoffInput, SignoffOutcome, SignoffsView};
+use crate::domain::ledger::signoffs::{self, BatchSignoffInput, BatchSignoffResult, SignoffInput, SignoffOutcome, SignoffsView};
 use crate::domain::ledger::structure::{self, CategoryInput, CategoryView, NewProblem, ProblemPatch, ProblemView};
 use crate::domain::Page;
 use crate::error::AppResult;
@@ -33,6 +33,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(get_inspection)
         .service(submit_measure)
         .service(sign_measure)
+        .service(sign_many)
         .service(list_signoffs)
         .service(measure_timeline)
         .service(request_closeout)
@@ -407,6 +408,21 @@ async fn sign_measure(
     let id = id.into_inner();
     let outcome = db!(state, auth.caller, |c, who| signoffs::decide(c, &who, id, v.0, body.into_inner()));
     Ok(with_etag(StatusCode::CREATED, outcome.measure.version, &outcome))
+}
+
+/// The same decision on several measures at once (批量审核). Each measure is decided on its own
+/// (its own transaction, every rule of a single decision, at the version given); the answer
+/// says per measure whether it was recorded or why not.
+#[utoipa::path(tag = "measures", security(("bearer" = [])), request_body = BatchSignoffInput,
+    responses((status = 200, description = "Per measure: recorded, or the refusal's code", body = BatchSignoffResult),
+        BadRequest, Unauthorized, Invalid))]
+#[post("/signoffs/batch")]
+async fn sign_many(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    body: web::Json<BatchSignoffInput>,
+) -> AppResult<web::Json<BatchSignoffResult>> {
+    Ok(web::Json(db!(state, auth.caller, |c, who| signoffs::decide_many(c, &who, body.into_inner()))))
 }
 
 /// The measure's sign-offs, newest first, each with whether the evidence still matches.

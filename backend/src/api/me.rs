@@ -6,10 +6,10 @@ use actix_web::{get, post, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::auth::token_pair;
-use super::{Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized};
+use super::{BadRequest, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized};
 use crate::auth::{password, Authorized, SignedIn};
 use crate::domain::ledger::tasks::{self, Tasks};
-use crate::domain::notifications::{self, Inbox};
+use crate::domain::notifications::{self, Inbox, InboxQuery};
 use crate::domain::sessions::{self, PasswordChange, TokenPair};
 use crate::domain::users::{self, Me};
 use crate::error::{AppError, AppResult};
@@ -41,10 +41,15 @@ async fn my_tasks(auth: Authorized<SignedIn>, state: web::Data<AppState>) -> App
 }
 
 /// The signed-in user's notifications, newest first, with the unread count.
-#[utoipa::path(tag = "me", security(("bearer" = [])), responses((status = 200, description = "The inbox", body = Inbox), Unauthorized, Forbidden))]
+#[utoipa::path(tag = "me", security(("bearer" = [])), params(InboxQuery),
+    responses((status = 200, description = "The inbox", body = Inbox), BadRequest, Unauthorized, Forbidden))]
 #[get("/me/notifications")]
-async fn my_notifications(auth: Authorized<SignedIn>, state: web::Data<AppState>) -> AppResult<web::Json<Inbox>> {
-    Ok(web::Json(state.db(move |c| notifications::inbox(c, &auth.caller)).await?))
+async fn my_notifications(
+    auth: Authorized<SignedIn>,
+    state: web::Data<AppState>,
+    q: web::Query<InboxQuery>,
+) -> AppResult<web::Json<Inbox>> {
+    Ok(web::Json(state.db(move |c| notifications::inbox(c, &auth.caller, &q)).await?))
 }
 
 /// Marks every notification as read.

@@ -3,6 +3,8 @@
 //! so editing, removing or reordering an event breaks the chain from there on; database
 //! triggers refuse updates and deletes outright.
 
+use std::collections::{BTreeMap, HashMap};
+
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -13,8 +15,11 @@ use super::organisations::{readable, OrgScope};
 use super::{now, page_bounds, utc, Page};
 use crate::auth::{Caller, Principal, Role};
 use crate::db::{DbConn, MultiBackend};
+use crate::domain::ledger::labels::{category_label, measure_label, problem_label};
 use crate::error::{AppError, AppResult};
-use crate::schema::{audit_events, audit_heads, evidence};
+use crate::schema::{
+    api_tokens, audit_events, audit_heads, categories, departments, evidence, inspections, measures, organisations, problems, users,
+};
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -153,6 +158,15 @@ pub struct AuditView {
     pub actor_token_id: Option<i64>,
     /// User name, or `api-token:<id>`.
     pub actor: String,
+    /// The acting person's display name (the token's name for an API token, `system` for the
+    /// command line).
+    pub actor_name: String,
+    /// The acting person's title (职务), where recorded.
+    pub actor_title: Option<String>,
+    /// What the event is about, as people name it: `1.① 强化思想武装`, `（一）履行职责使命方面`,
+    /// a piece of evidence's title, a person's name. Absent when it no longer exists and the
+    /// event names no title.
+    pub entity_label: Option<String>,
     #[schema(example = "measure.signoff")]
     pub action: String,
     #[schema(example = "measure")]
@@ -165,6 +179,9 @@ pub struct AuditView {
     /// latest earlier event that names the field. Absent when the event changed no known value.
     #[schema(value_type = Option<Object>)]
     pub before: Option<serde_json::Value>,
+    /// Names of the people and departments `summary` and `before` refer to by id, keyed
+    /// `user:<id>` and `department:<id>`.
+    pub names: BTreeMap<String, String>,
     pub request_id: Option<String>,
     pub created_at: DateTime<Utc>,
     pub hash: String,
@@ -274,12 +291,22 @@ fn views(conn: &mut DbConn, rows: Vec<AuditEvent>) -> AppResult<Vec<AuditView>> 
             .load(conn)?;
         history.extend(earlier.into_iter().map(|(entity, id, summary)| (t.to_string(), entity, id, parse(&summary))));
     }
-    Ok(rows
+    let labels = entity_labels(conn, &rows)?;
+    let actors = person_names(conn, rows.iter().filter_map(|e| e.actor_user_id).collect())?;
+    let views: Vec<AuditView> = rows
         .into_iter()
         .map(|e| {
             let summary = parse(&e.summary);
             let earlier: Vec<&serde_json::Value> =
                 history.iter().filter(|h| h.0 == e.entity_type && h.1 == e.entity_id && h.2 < e.id).map(|h| &h.3).collect();
+            let (actor_name, actor_title) = match e.actor_user_id.and_then(|id| actors.get(&id)) {
+                Some((name, title)) => (name.clone(), Some(title.clone()).filter(|t| !t.is_empty())),
+                None => (e.actor.clone(), None),
+            };
+            let entity_label = labels
+                .get(&(e.entity_type.clone(), e.entity_id))
+                .cloned()
+                .or_else(|| summary.get("title").or_else(|| summary.get("name")).and_then(|v| v.as_str()).map(str::to_string));
             AuditView {
                 before: before(&earlier, &summary),
                 summary,
@@ -289,6 +316,10 @@ fn views(conn: &mut DbConn, rows: Vec<AuditEvent>) -> AppResult<Vec<AuditView>> 
                 actor_user_id: e.actor_user_id,
                 actor_token_id: e.actor_token_id,
                 actor: e.actor,
+                actor_name,
+                actor_title,
+                entity_label,
+                names: BTreeMap::new(),
                 action: e.action,
                 entity_type: e.entity_type,
                 entity_id: e.entity_id,
@@ -297,7 +328,116 @@ fn views(conn: &mut DbConn, rows: Vec<AuditEvent>) -> AppResult<Vec<AuditView>> 
                 hash: e.hash,
             }
         })
+        .collect();
+    name_references(conn, views)
+}
+
+/// Summary fields holding people's ids, and those holding departments' ids.
+const USER_FIELDS: &[&str] = &["responsible_leader_id", "assignee_ids", "user_id", "user_ids"];
+const DEPARTMENT_FIELDS: &[&str] = &["lead_department_id", "supporting_department_ids", "department_id"];
+
+/// The ids an event's summary and before-values hold in `fields` (single ids and lists).
+fn referenced(v: &AuditView, fields: &[&str]) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for value in [Some(&v.summary), v.before.as_ref()].into_iter().flatten() {
+        for f in fields {
+            match value.get(*f) {
+                Some(serde_json::Value::Number(n)) => ids.extend(n.as_i64()),
+                Some(serde_json::Value::Array(a)) => ids.extend(a.iter().filter_map(|x| x.as_i64())),
+                _ => {}
+            }
+        }
+    }
+    ids
+}
+
+/// Fills each view's `names` with the people and departments it refers to by id.
+fn name_references(conn: &mut DbConn, mut views: Vec<AuditView>) -> AppResult<Vec<AuditView>> {
+    let people = person_names(conn, views.iter().flat_map(|v| referenced(v, USER_FIELDS)).collect())?;
+    let department_ids: Vec<i64> = views.iter().flat_map(|v| referenced(v, DEPARTMENT_FIELDS)).collect();
+    let departments: HashMap<i64, String> = departments::table
+        .filter(departments::id.eq_any(&department_ids))
+        .select((departments::id, departments::name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    for v in &mut views {
+        for id in referenced(v, USER_FIELDS) {
+            if let Some((name, _)) = people.get(&id) {
+                v.names.insert(format!("user:{id}"), name.clone());
+            }
+        }
+        for id in referenced(v, DEPARTMENT_FIELDS) {
+            if let Some(name) = departments.get(&id) {
+                v.names.insert(format!("department:{id}"), name.clone());
+            }
+        }
+    }
+    Ok(views)
+}
+
+/// Display name and title of each user.
+fn person_names(conn: &mut DbConn, mut ids: Vec<i64>) -> AppResult<HashMap<i64, (String, String)>> {
+    ids.sort();
+    ids.dedup();
+    Ok(users::table
+        .filter(users::id.eq_any(&ids))
+        .select((users::id, users::display_name, users::title))
+        .load::<(i64, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, name, title)| (id, (name, title)))
         .collect())
+}
+
+/// How people name each entity the events are about, by (type, id), for those that still exist.
+fn entity_labels(conn: &mut DbConn, rows: &[AuditEvent]) -> AppResult<HashMap<(String, i64), String>> {
+    let ids = |t: &str| -> Vec<i64> { rows.iter().filter(|e| e.entity_type == t).map(|e| e.entity_id).collect() };
+    let mut out: Vec<(&str, i64, String)> = Vec::new();
+    let ms: Vec<(i64, i32, i32, String)> = measures::table
+        .filter(measures::id.eq_any(ids("measure")))
+        .select((measures::id, measures::problem_ordinal, measures::ordinal, measures::title))
+        .load(conn)?;
+    out.extend(ms.into_iter().map(|(id, p, o, t)| ("measure", id, format!("{}{} {t}", problem_label(p), measure_label(o)))));
+    let ps: Vec<(i64, i32, String)> = problems::table
+        .filter(problems::id.eq_any(ids("problem")))
+        .select((problems::id, problems::ordinal, problems::title))
+        .load(conn)?;
+    out.extend(ps.into_iter().map(|(id, o, t)| ("problem", id, format!("{} {t}", problem_label(o)))));
+    let cs: Vec<(i64, i32, String)> = categories::table
+        .filter(categories::id.eq_any(ids("category")))
+        .select((categories::id, categories::ordinal, categories::title))
+        .load(conn)?;
+    out.extend(cs.into_iter().map(|(id, o, t)| ("category", id, format!("{}{t}", category_label(o)))));
+    let simple: [(&str, Vec<(i64, String)>); 6] = [
+        (
+            "inspection",
+            inspections::table
+                .filter(inspections::id.eq_any(ids("inspection")))
+                .select((inspections::id, inspections::title))
+                .load(conn)?,
+        ),
+        ("evidence", evidence::table.filter(evidence::id.eq_any(ids("evidence"))).select((evidence::id, evidence::title)).load(conn)?),
+        ("user", users::table.filter(users::id.eq_any(ids("user"))).select((users::id, users::display_name)).load(conn)?),
+        (
+            "department",
+            departments::table.filter(departments::id.eq_any(ids("department"))).select((departments::id, departments::name)).load(conn)?,
+        ),
+        (
+            "organisation",
+            organisations::table
+                .filter(organisations::id.eq_any(ids("organisation")))
+                .select((organisations::id, organisations::name))
+                .load(conn)?,
+        ),
+        (
+            "api_token",
+            api_tokens::table.filter(api_tokens::id.eq_any(ids("api_token"))).select((api_tokens::id, api_tokens::name)).load(conn)?,
+        ),
+    ];
+    for (t, list) in simple {
+        out.extend(list.into_iter().map(|(id, name)| (t, id, name)));
+    }
+    Ok(out.into_iter().map(|(t, id, label)| ((t.to_string(), id), label)).collect())
 }
 
 /// Summary fields that describe one act (a sign-off's decision, a comment's text), not the

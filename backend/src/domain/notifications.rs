@@ -2,15 +2,15 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-use super::ledger::labels::measure_label;
+use super::ledger::labels::{measure_label, problem_label};
 use super::ledger::today_in_zone;
 use super::ledger::workflow::DONE;
 use super::{now, utc};
 use crate::auth::Caller;
-use crate::db::{write_tx, DbConn};
+use crate::db::{write_tx, DbConn, MultiBackend};
 use crate::error::{AppError, AppResult};
 use crate::models::Measure;
 use crate::schema::{measure_assignees, measures, notifications, organisations};
@@ -31,7 +31,7 @@ pub struct NotificationView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Inbox {
     pub unread: i64,
-    /// The latest 100, newest first.
+    /// The latest 100 matching the query, newest first.
     pub items: Vec<NotificationView>,
 }
 
@@ -68,29 +68,46 @@ pub fn assignees(conn: &mut DbConn, measure_id: i64) -> AppResult<Vec<i64>> {
     Ok(measure_assignees::table.filter(measure_assignees::measure_id.eq(measure_id)).select(measure_assignees::user_id).load(conn)?)
 }
 
+/// A measure as its people name it: its problem's 1., its own ① and its title.
 pub fn describe(m: &Measure) -> String {
-    format!("{}{}", measure_label(m.ordinal), m.title)
+    format!("{}{} {}", problem_label(m.problem_ordinal), measure_label(m.ordinal), m.title)
 }
 
-pub fn inbox(conn: &mut DbConn, caller: &Caller) -> AppResult<Inbox> {
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InboxQuery {
+    /// Only unread (`true`) or only read (`false`) notifications.
+    pub unread: Option<bool>,
+    /// Only notifications of this kind.
+    pub kind: Option<String>,
+}
+
+pub fn inbox(conn: &mut DbConn, caller: &Caller, q: &InboxQuery) -> AppResult<Inbox> {
     let Some(user) = caller.user_id() else { return Err(AppError::forbidden("users_only", "notifications are for people")) };
     let unread: i64 =
         notifications::table.filter(notifications::user_id.eq(user)).filter(notifications::read_at.is_null()).count().get_result(conn)?;
-    let rows: Vec<(i64, String, Option<i64>, Option<i64>, String, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>)> =
-        notifications::table
-            .filter(notifications::user_id.eq(user))
-            .order(notifications::id.desc())
-            .limit(100)
-            .select((
-                notifications::id,
-                notifications::kind,
-                notifications::measure_id,
-                notifications::problem_id,
-                notifications::message,
-                notifications::created_at,
-                notifications::read_at,
-            ))
-            .load(conn)?;
+    let mut query = notifications::table.filter(notifications::user_id.eq(user)).into_boxed::<MultiBackend>();
+    match q.unread {
+        Some(true) => query = query.filter(notifications::read_at.is_null()),
+        Some(false) => query = query.filter(notifications::read_at.is_not_null()),
+        None => {}
+    }
+    if let Some(kind) = &q.kind {
+        query = query.filter(notifications::kind.eq(kind.clone()));
+    }
+    let rows: Vec<(i64, String, Option<i64>, Option<i64>, String, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>)> = query
+        .order(notifications::id.desc())
+        .limit(100)
+        .select((
+            notifications::id,
+            notifications::kind,
+            notifications::measure_id,
+            notifications::problem_id,
+            notifications::message,
+            notifications::created_at,
+            notifications::read_at,
+        ))
+        .load(conn)?;
     let items = rows
         .into_iter()
         .map(|(id, kind, measure_id, problem_id, message, at, read)| NotificationView {

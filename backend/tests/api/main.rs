@@ -16,6 +16,7 @@ mod matrix;
 mod migrations;
 mod openapi_doc;
 mod organisations;
+mod screens;
 mod signoffs;
 mod users;
 mod webapp;

@@ -923,6 +923,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/signoffs/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The same decision on several measures at once (批量审核). Each measure is decided on its own
+         *     (its own transaction, every rule of a single decision, at the version given); the answer
+         *     says per measure whether it was recorded or why not.
+         */
+        post: operations["sign_many"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -1069,6 +1090,13 @@ export interface components {
             action: string;
             /** @description User name, or `api-token:<id>`. */
             actor: string;
+            /**
+             * @description The acting person's display name (the token's name for an API token, `system` for the
+             *     command line).
+             */
+            actor_name: string;
+            /** @description The acting person's title (职务), where recorded. */
+            actor_title?: string | null;
             /** Format: int64 */
             actor_token_id?: number | null;
             /** Format: int64 */
@@ -1082,11 +1110,24 @@ export interface components {
             created_at: string;
             /** Format: int64 */
             entity_id: number;
+            /**
+             * @description What the event is about, as people name it: `1.① 强化思想武装`, `（一）履行职责使命方面`,
+             *     a piece of evidence's title, a person's name. Absent when it no longer exists and the
+             *     event names no title.
+             */
+            entity_label?: string | null;
             /** @example measure */
             entity_type: string;
             hash: string;
             /** Format: int64 */
             id: number;
+            /**
+             * @description Names of the people and departments `summary` and `before` refer to by id, keyed
+             *     `user:<id>` and `department:<id>`.
+             */
+            names: {
+                [key: string]: string;
+            };
             /** Format: int64 */
             organisation_id: number;
             request_id?: string | null;
@@ -1097,6 +1138,46 @@ export interface components {
             seq: number;
             /** @description What changed (fields after the change, decisions, reasons). */
             summary: Record<string, never>;
+        };
+        /** @description One measure of a batch decision, at the version the reviewer saw. */
+        BatchItem: {
+            /** Format: int64 */
+            measure_id: number;
+            /** Format: int64 */
+            version: number;
+        };
+        /** @description What became of one measure of a batch. */
+        BatchItemResult: {
+            /**
+             * @description Why not: the `code` a single decision would have answered (`not_awaiting_signoff`,
+             *     `version_mismatch`, `own_submission`, …).
+             */
+            code?: string | null;
+            detail?: string | null;
+            /** Format: int64 */
+            measure_id: number;
+            /** @description Whether the decision was recorded. */
+            ok: boolean;
+            status?: null | components["schemas"]["MeasureStatus"];
+            /** Format: int64 */
+            version?: number | null;
+        };
+        /**
+         * @description The same decision on several measures (批量审核); each is decided on its own, by every rule
+         *     of a single decision.
+         */
+        BatchSignoffInput: {
+            /** @description Required when returning. */
+            comment?: string;
+            decision: components["schemas"]["Decision"];
+            /** @description 1 to 100 measures, each once. */
+            items: components["schemas"]["BatchItem"][];
+        };
+        BatchSignoffResult: {
+            /** @description How many decisions were recorded. */
+            decided: number;
+            /** @description In the order asked. */
+            items: components["schemas"]["BatchItemResult"][];
         };
         CategoryInput: {
             title: string;
@@ -1274,6 +1355,7 @@ export interface components {
             decided_at?: string | null;
             /** Format: int64 */
             decided_by?: number | null;
+            decided_by_name?: string | null;
             decision_comment: string;
             /** Format: int64 */
             id: number;
@@ -1286,6 +1368,8 @@ export interface components {
             reason: string;
             /** Format: int64 */
             requested_by: number;
+            /** @description Who asked, by display name. */
+            requested_by_name: string;
             /** @description `pending`, `approved` or `rejected`. */
             status: string;
         };
@@ -1383,7 +1467,7 @@ export interface components {
             valid: boolean;
         };
         Inbox: {
-            /** @description The latest 100, newest first. */
+            /** @description The latest 100 matching the query, newest first. */
             items: components["schemas"]["NotificationView"][];
             /** Format: int64 */
             unread: number;
@@ -1772,6 +1856,13 @@ export interface components {
                 action: string;
                 /** @description User name, or `api-token:<id>`. */
                 actor: string;
+                /**
+                 * @description The acting person's display name (the token's name for an API token, `system` for the
+                 *     command line).
+                 */
+                actor_name: string;
+                /** @description The acting person's title (职务), where recorded. */
+                actor_title?: string | null;
                 /** Format: int64 */
                 actor_token_id?: number | null;
                 /** Format: int64 */
@@ -1785,11 +1876,24 @@ export interface components {
                 created_at: string;
                 /** Format: int64 */
                 entity_id: number;
+                /**
+                 * @description What the event is about, as people name it: `1.① 强化思想武装`, `（一）履行职责使命方面`,
+                 *     a piece of evidence's title, a person's name. Absent when it no longer exists and the
+                 *     event names no title.
+                 */
+                entity_label?: string | null;
                 /** @example measure */
                 entity_type: string;
                 hash: string;
                 /** Format: int64 */
                 id: number;
+                /**
+                 * @description Names of the people and departments `summary` and `before` refer to by id, keyed
+                 *     `user:<id>` and `department:<id>`.
+                 */
+                names: {
+                    [key: string]: string;
+                };
                 /** Format: int64 */
                 organisation_id: number;
                 request_id?: string | null;
@@ -2219,14 +2323,26 @@ export interface components {
             signer_name: string;
             /** @example approve */
             stage: string;
+            /**
+             * @description An approval of the current round that has not been withdrawn: what the chain rests on.
+             *     Returns and earlier rounds' approvals never stand.
+             */
+            standing: boolean;
         };
         SignoffsView: {
             /** @description The stages of the chain, in order. */
             chain: string[];
+            /** @description Some standing approval covered other evidence than the measure holds now. */
+            evidence_changed: boolean;
             /** @description The digest of the measure's current evidence. */
             evidence_digest: string;
             /** @description Newest first. */
             items: components["schemas"]["SignoffView"][];
+            /**
+             * @description Who decides the next stage, by display name: the stage waiting, or for a measure not yet
+             *     submitted the chain's first.
+             */
+            next_reviewers: string[];
             /** @description The stage waiting for a decision. */
             pending_stage?: string | null;
             status: components["schemas"]["MeasureStatus"];
@@ -2234,6 +2350,11 @@ export interface components {
         Task: {
             /** Format: date */
             deadline?: string | null;
+            /**
+             * Format: date
+             * @description When this task is due: the look-back date for a look-back, else the measure's deadline.
+             */
+            due?: string | null;
             /** Format: int64 */
             inspection_id: number;
             kind: components["schemas"]["TaskKind"];
@@ -2267,7 +2388,7 @@ export interface components {
             counts: {
                 [key: string]: number;
             };
-            /** @description Sign-offs first, then overdue, work and look-backs; by deadline within a kind. */
+            /** @description Sign-offs first, then overdue, work and look-backs; by due date within a kind. */
             items: components["schemas"]["Task"][];
         };
         /** @description An access token and the refresh token that renews it. */
@@ -4561,6 +4682,11 @@ export interface operations {
                 overdue?: boolean;
                 /** @description Deadline on or before this date. */
                 due_before?: string;
+                /**
+                 * @description Not done, with a deadline within the next N days, today included — the statistics'
+                 *     `due_within_7_days` is this filter with N = 7.
+                 */
+                due_within_days?: number;
                 /** @description Substring of the title, content or progress. */
                 q?: string;
                 /** @description `ordinal` (ledger order, the default), `deadline`, `-deadline`, `updated_at`, `-updated_at`. */
@@ -4826,7 +4952,12 @@ export interface operations {
     };
     my_notifications: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Only unread (`true`) or only read (`false`) notifications. */
+                unread?: boolean;
+                /** @description Only notifications of this kind. */
+                kind?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4840,6 +4971,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Inbox"];
+                };
+            };
+            /** @description Malformed request (JSON syntax, query parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not signed in, or the token is invalid or expired */
@@ -5060,6 +5200,11 @@ export interface operations {
                 overdue?: boolean;
                 /** @description Deadline on or before this date. */
                 due_before?: string;
+                /**
+                 * @description Not done, with a deadline within the next N days, today included — the statistics'
+                 *     `due_within_7_days` is this filter with N = 7.
+                 */
+                due_within_days?: number;
                 /** @description Substring of the title, content or progress. */
                 q?: string;
                 /** @description `ordinal` (ledger order, the default), `deadline`, `-deadline`, `updated_at`, `-updated_at`. */
@@ -7432,6 +7577,57 @@ export interface operations {
             };
             /** @description If-Match is missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sign_many: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchSignoffInput"];
+            };
+        };
+        responses: {
+            /** @description Per measure: recorded, or the refusal's code */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchSignoffResult"];
+                };
+            };
+            /** @description Malformed request (JSON syntax, query parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is well-formed but invalid; `errors` points at each field */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,9 +1,34 @@
 import { i18n } from '@/i18n'
 
-export function dateTime(iso: string | null | undefined): string {
+let displayZone = 'Asia/Shanghai'
+
+/** The organisation's time zone, in which instants are shown (set when the user signs in). */
+export function setDisplayZone(zone: string | undefined) {
+  displayZone = zone || 'Asia/Shanghai'
+}
+
+const formats = new Map<string, Intl.DateTimeFormat>()
+
+/** One date-time format everywhere: 2026-12-02 02:38, zero-padded, in the organisation's zone. */
+export function dateTime(iso: string | null | undefined, timeZone = displayZone): string {
   if (!iso) return ''
   const d = new Date(iso)
-  return d.toLocaleString(i18n.global.locale.value, { hour12: false, timeZone: 'Asia/Shanghai' })
+  if (Number.isNaN(d.getTime())) return ''
+  let format = formats.get(timeZone)
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    })
+    formats.set(timeZone, format)
+  }
+  const p = Object.fromEntries(format.formatToParts(d).map((x) => [x.type, x.value]))
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`
 }
 
 export function fileSize(bytes: number): string {
@@ -12,19 +37,71 @@ export function fileSize(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`
 }
 
-/** An audit action (`measure.signoff`) in the user's language, or as it is when unknown. */
-export function actionName(action: string): string {
-  const { t, te } = i18n.global
-  return te(`actions.${action}`) ? t(`actions.${action}`) : action
+/** What the audit log and the timeline need of an event. */
+export interface Event {
+  action: string
+  summary?: object
+  before?: object | null
+  names?: Record<string, string>
+  actor?: string
+  actor_name?: string
+  actor_title?: string | null
+  entity_type?: string
+  entity_id?: number
+  entity_label?: string | null
 }
 
-/** A value recorded in the audit log, as shown: statuses and kinds named, lists joined. */
-function shownValue(field: string, value: unknown): string {
+const fields = (e: Event) => (e.summary ?? {}) as Record<string, unknown>
+
+/** The person who acted, with their title: 张红昌（校党委书记、校长）. */
+export function actorName(e: Event): string {
+  const name = e.actor_name || e.actor || ''
+  return e.actor_title ? `${name}（${e.actor_title}）` : name
+}
+
+/** What the event is about: 1.① 强化思想武装, never `measure #9` while it can be named. */
+export function objectName(e: Event): string {
+  const { t, te } = i18n.global
+  if (e.entity_label) return e.entity_label
+  const kind = te(`entity.${e.entity_type}`) ? t(`entity.${e.entity_type}`) : (e.entity_type ?? '')
+  return `${kind} ${e.entity_id ?? ''}`.trim()
+}
+
+/**
+ * An audit action in the user's language, by stage where it has one: 审核通过, 审批同意, 核验通过,
+ * 退回（审核）, 同意销号, 回头看：巩固 … Unknown actions are shown as they are.
+ */
+export function actionName(e: Event | string): string {
+  const { t, te } = i18n.global
+  const event = typeof e === 'string' ? { action: e } : e
+  const s = fields(event)
+  const verdict = (key: string) => (te(key) ? t(key) : undefined)
+  const specific =
+    (event.action === 'measure.signoff' && verdict(`act.${s.decision}.${s.stage}`)) ||
+    (event.action === 'problem.closeout' && verdict(`act.closeout.${s.decision}`)) ||
+    (event.action.endsWith('.lookback') && verdict(`act.lookback.${s.result}`)) ||
+    (event.action === 'measure.extension_decision' && verdict(`act.extension.${s.decision}`))
+  if (specific) return specific
+  return te(`actions.${event.action}`) ? t(`actions.${event.action}`) : event.action
+}
+
+const USER_FIELDS = ['responsible_leader_id', 'assignee_ids', 'user_id', 'user_ids']
+const DEPARTMENT_FIELDS = ['lead_department_id', 'supporting_department_ids', 'department_id']
+const DIGESTS = ['evidence_digest', 'sha256', 'hash']
+/** Fields an action's name already says, or that mean nothing to a reader. */
+const HIDDEN = ['version', 'decision', 'stage', 'measure_id', 'comment_id', 'extension_id']
+
+/** A value recorded in the audit log, as shown: statuses and kinds named, ids as names, lists joined. */
+function shownValue(field: string, value: unknown, names: Record<string, string> = {}): string {
   const { t, te } = i18n.global
   if (value === null || value === undefined || value === '') return '—'
-  if (Array.isArray(value)) return value.length ? value.map((v) => shownValue('', v)).join('、') : '—'
+  if (Array.isArray(value)) return value.length ? value.map((v) => shownValue(field, v, names)).join('、') : '—'
   if (typeof value === 'object') return JSON.stringify(value)
-  for (const group of ['status', 'kind', 'closeout', 'stage'] as const) {
+  if (typeof value === 'boolean') return t(value ? 'common.yes' : 'common.no')
+  if (USER_FIELDS.includes(field)) return names[`user:${value}`] ?? String(value)
+  if (DEPARTMENT_FIELDS.includes(field)) return names[`department:${value}`] ?? String(value)
+  if (DIGESTS.includes(field) && typeof value === 'string' && value.length > 12) return `${value.slice(0, 10)}…`
+  for (const group of ['status', 'kind', 'closeout', 'stage', 'result', 'decision'] as const) {
     const key = `${group}.${String(value)}`
     if ((field === group || field === `${group}_status`) && te(key)) return t(key)
   }
@@ -36,21 +113,30 @@ export type Change = { field: string; from: string; to: string }
 const fieldName = (k: string) => (i18n.global.te(`fields.${k}`) ? i18n.global.t(`fields.${k}`) : k)
 
 /** What an audit event changed: each field (named in the user's language) from → to. */
-export function changes(e: { before?: object | null; summary?: object }): Change[] {
+export function changes(e: Event): Change[] {
   const before = (e.before ?? {}) as Record<string, unknown>
-  const after = (e.summary ?? {}) as Record<string, unknown>
+  const after = fields(e)
   return Object.keys(before).map((k) => ({
     field: fieldName(k),
-    from: shownValue(k, before[k]),
-    to: shownValue(k, after[k]),
+    from: shownValue(k, before[k], e.names),
+    to: shownValue(k, after[k], e.names),
   }))
 }
 
-/** The rest of an audit event's summary (what it did not change), as `name: value` pairs. */
-export function summaryText(e: { before?: object | null; summary?: object }): string {
+/**
+ * The rest of an audit event's summary (what it did not change), as `name: value` pairs; a piece
+ * of evidence as its file and document number: 整改通知.pdf（职教党〔2021〕12号）.
+ */
+export function summaryText(e: Event): string {
+  const s = fields(e)
+  if (e.action.startsWith('evidence.') && typeof s.file_name === 'string') {
+    const number = s.document_number ? `（${s.document_number}）` : ''
+    const deleted = typeof s.deleted === 'string' && s.deleted ? `；${fieldName('reason')}: ${s.deleted}` : ''
+    return `${s.file_name}${number}${deleted}`
+  }
   const changed = Object.keys(e.before ?? {})
-  return Object.entries((e.summary ?? {}) as Record<string, unknown>)
-    .filter(([k]) => k !== 'version' && !changed.includes(k))
-    .map(([k, v]) => `${fieldName(k)}: ${shownValue(k, v)}`)
+  return Object.entries(s)
+    .filter(([k, v]) => !HIDDEN.includes(k) && !changed.includes(k) && v !== false)
+    .map(([k, v]) => `${fieldName(k)}: ${shownValue(k, v, e.names)}`)
     .join('; ')
 }

@@ -1,20 +1,29 @@
 import { ElMessage, ElMessageBox } from 'element-plus'
 import { ref } from 'vue'
-import { ApiError } from '@/api/errors'
+import { ApiError, type FieldError } from '@/api/errors'
 import { i18n } from '@/i18n'
 
-/** A user-facing message for an error, in the user's language, chosen by the problem's `code`. */
+/** A field error's sentence, naming the field where the pointer says which: 新的完成时限：必填. */
+export function fieldMessage(f: FieldError): string {
+  const { t, te } = i18n.global
+  const text = te(`errors.${f.code}`) ? t(`errors.${f.code}`) : t('errors.generic', { code: f.code })
+  const name = f.pointer.split('/').filter((p) => p && !/^\d+$/.test(p)).pop()
+  return name && te(`fields.${name}`) ? `${t(`fields.${name}`)}：${text}` : text
+}
+
+/**
+ * A user-facing message for an error, in the user's language, chosen by the problem's `code`.
+ * The server's `detail` (English, for developers) is never shown.
+ */
 export function messageFor(e: unknown): string {
   const { t, te } = i18n.global
   if (e instanceof ApiError) {
-    const key = `errors.${e.code}`
-    if (te(key)) {
-      const fields = e.errors.map((f) => (te(`errors.${f.code}`) ? t(`errors.${f.code}`) : f.message)).join('；')
-      return fields ? `${t(key)}：${fields}` : t(key)
-    }
-    return t('errors.generic', { detail: e.detail || e.code })
+    const key = te(`errors.${e.code}`) ? `errors.${e.code}` : te(`errors.http_${e.status}`) ? `errors.http_${e.status}` : ''
+    const head = key ? t(key) : t('errors.generic', { code: e.code })
+    const fields = e.errors.map(fieldMessage).join('；')
+    return fields ? `${head}：${fields}` : head
   }
-  return t('errors.generic', { detail: String(e) })
+  return t('errors.generic', { code: 'client' })
 }
 
 /** Whether the error means the record changed since it was read (412 or a version conflict). */

@@ -13,12 +13,16 @@ describe('messageFor', () => {
     )
     i18n.global.locale.value = 'zh-CN'
   })
-  it('lists field errors after the summary, and falls back to the detail for unknown codes', () => {
+  it('lists field errors after the summary, named, and never shows the English detail', () => {
     const e = new ApiError(422, 'validation_failed', 'bad', [
       { pointer: '/title', code: 'required', message: 'a title' },
+      { pointer: '/items/0/new_deadline', code: 'invalid_date', message: 'a date' },
     ])
-    expect(messageFor(e)).toBe('填写有误，请检查：必填')
-    expect(messageFor(new ApiError(400, 'brand_new_code', 'something new'))).toBe('操作失败：something new')
+    expect(messageFor(e)).toBe('填写有误，请检查：标题：必填；新的完成时限：日期格式不正确')
+    const odd = messageFor(new ApiError(400, 'brand_new_code', 'the request body does not fit the schema'))
+    expect(odd).toBe('操作失败（错误代码 brand_new_code），请稍后重试或联系管理员')
+    expect(messageFor(new ApiError(502, 'http_502', ''))).toBe('服务器暂时无法访问，请稍后重试')
+    expect(messageFor(new TypeError('x is undefined'))).not.toContain('undefined')
   })
   it('knows a stale version when it sees one', () => {
     expect(isStale(new ApiError(412, 'version_mismatch', ''))).toBe(true)

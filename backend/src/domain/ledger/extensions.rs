@@ -17,7 +17,7 @@ use crate::db::{write_tx, DbConn};
 use crate::domain::{audit, check, now, required, required_text, utc};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::models::{ExtensionRequest, Measure};
-use crate::schema::{extension_requests, measure_assignees, measures};
+use crate::schema::{extension_requests, measure_assignees, measures, users};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -47,33 +47,43 @@ pub struct ExtensionView {
     pub id: i64,
     pub measure_id: i64,
     pub requested_by: i64,
+    /// Who asked, by display name.
+    pub requested_by_name: String,
     pub old_deadline: Option<NaiveDate>,
     pub new_deadline: NaiveDate,
     pub reason: String,
     /// `pending`, `approved` or `rejected`.
     pub status: String,
     pub decided_by: Option<i64>,
+    pub decided_by_name: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
     pub decision_comment: String,
     pub created_at: DateTime<Utc>,
 }
 
-impl From<ExtensionRequest> for ExtensionView {
-    fn from(e: ExtensionRequest) -> Self {
-        ExtensionView {
-            id: e.id,
-            measure_id: e.measure_id,
-            requested_by: e.requested_by,
-            old_deadline: e.old_deadline,
-            new_deadline: e.new_deadline,
-            reason: e.reason,
-            status: e.status,
-            decided_by: e.decided_by,
-            decided_at: e.decided_at.map(utc),
-            decision_comment: e.decision_comment,
-            created_at: utc(e.created_at),
-        }
-    }
+fn view(conn: &mut DbConn, e: ExtensionRequest) -> AppResult<ExtensionView> {
+    let ids: Vec<i64> = std::iter::once(e.requested_by).chain(e.decided_by).collect();
+    let names: std::collections::HashMap<i64, String> = users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::display_name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(ExtensionView {
+        id: e.id,
+        measure_id: e.measure_id,
+        requested_by: e.requested_by,
+        requested_by_name: names.get(&e.requested_by).cloned().unwrap_or_default(),
+        decided_by_name: e.decided_by.and_then(|id| names.get(&id).cloned()),
+        old_deadline: e.old_deadline,
+        new_deadline: e.new_deadline,
+        reason: e.reason,
+        status: e.status,
+        decided_by: e.decided_by,
+        decided_at: e.decided_at.map(utc),
+        decision_comment: e.decision_comment,
+        created_at: utc(e.created_at),
+    })
 }
 
 /// Every request for the measure, newest first.
@@ -84,7 +94,7 @@ pub fn list(conn: &mut DbConn, caller: &Caller, measure_id: i64) -> AppResult<Ve
         .order(extension_requests::id.desc())
         .select(ExtensionRequest::as_select())
         .load(conn)?;
-    Ok(rows.into_iter().map(Into::into).collect())
+    rows.into_iter().map(|e| view(conn, e)).collect()
 }
 
 pub fn request(conn: &mut DbConn, caller: &Caller, measure_id: i64, input: NewExtension) -> AppResult<ExtensionView> {
@@ -131,7 +141,7 @@ pub fn request(conn: &mut DbConn, caller: &Caller, measure_id: i64, input: NewEx
             .get_result(conn)?;
         let summary = json!({"extension_id": e.id, "old_deadline": m.deadline, "new_deadline": e.new_deadline, "reason": reason});
         audit::record(conn, caller, m.organisation_id, "measure.request_extension", ("measure", measure_id), summary)?;
-        Ok(e.into())
+        view(conn, e)
     })
 }
 
@@ -173,6 +183,6 @@ pub fn decide(conn: &mut DbConn, caller: &Caller, id: i64, input: ExtensionDecis
         }
         let summary = json!({"extension_id": e.id, "decision": e.status, "comment": comment, "new_deadline": e.new_deadline});
         audit::record(conn, caller, m.organisation_id, "measure.extension_decision", ("measure", m.id), summary)?;
-        Ok(e.into())
+        view(conn, e)
     })
 }

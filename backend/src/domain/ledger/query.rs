@@ -16,7 +16,7 @@ use crate::auth::Caller;
 use crate::db::{DbConn, MultiBackend};
 use crate::domain::organisations::{readable_at, OrgRevision, OrgScope};
 use crate::domain::{page_bounds, Page};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, FieldError};
 use crate::models::Measure;
 use crate::schema::{categories, departments, extension_requests, measure_assignees, measures, problems, users};
 
@@ -52,6 +52,10 @@ pub struct MeasureQuery {
     pub overdue: Option<bool>,
     /// Deadline on or before this date.
     pub due_before: Option<NaiveDate>,
+    /// Not done, with a deadline within the next N days, today included — the statistics'
+    /// `due_within_7_days` is this filter with N = 7.
+    #[param(minimum = 1, maximum = 366)]
+    pub due_within_days: Option<i64>,
     /// Substring of the title, content or progress.
     pub q: Option<String>,
     /// `ordinal` (ledger order, the default), `deadline`, `-deadline`, `updated_at`, `-updated_at`.
@@ -111,6 +115,10 @@ fn filtered<'a>(s: &'a LedgerScope, q: &'a MeasureQuery, today: NaiveDate) -> me
     if let Some(d) = q.due_before {
         query = query.filter(measures::deadline.le(d));
     }
+    if let Some(n) = q.due_within_days {
+        let (first, last) = due_soon_window(today, n);
+        query = query.filter(measures::deadline.between(first, last)).filter(measures::status.ne_all(DONE));
+    }
     if let Some(text) = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let p = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
         query = query.filter(
@@ -122,6 +130,14 @@ fn filtered<'a>(s: &'a LedgerScope, q: &'a MeasureQuery, today: NaiveDate) -> me
         );
     }
     query
+}
+
+/// The page asked for, once the query's numbers are checked.
+fn bounds(q: &MeasureQuery) -> AppResult<(i64, i64)> {
+    if q.due_within_days.is_some_and(|n| !(1..=366).contains(&n)) {
+        return Err(AppError::validation(vec![FieldError::new("/due_within_days", "out_of_range", "between 1 and 366 days")]));
+    }
+    page_bounds(q.limit, q.offset)
 }
 
 /// Orders a filtered query (kept apart because `count()` must not carry an ORDER BY).
@@ -166,7 +182,7 @@ pub fn list_plan(caller: &Caller, orgs: &[OrgRevision], raw_query: &str) -> List
 
 /// Every measure the caller may see, filtered and paged, as JSON.
 pub fn list_json(conn: &mut DbConn, plan: &ListPlan, q: &MeasureQuery) -> AppResult<Bytes> {
-    let (limit, offset) = page_bounds(q.limit, q.offset)?;
+    let (limit, offset) = bounds(q)?;
     let (s, today) = (&plan.scope, plan.today);
     let total: i64 = filtered(s, q, today).count().get_result(conn)?;
     let rows = page(conn, s, q, today, limit, offset)?;
@@ -199,7 +215,7 @@ pub struct LedgerRow {
 }
 
 pub fn ledger(conn: &mut DbConn, caller: &Caller, inspection_id: i64, q: MeasureQuery) -> AppResult<Page<LedgerRow>> {
-    let (limit, offset) = page_bounds(q.limit, q.offset)?;
+    let (limit, offset) = bounds(&q)?;
     let (inspection, s) = visible_inspection(conn, caller, inspection_id)?;
     let today = today_in(conn, inspection.organisation_id)?;
     let q = MeasureQuery { inspection_id: Some(inspection_id), ..q };
@@ -278,6 +294,14 @@ fn department_names(conn: &mut DbConn, organisation_id: i64) -> AppResult<BTreeM
         .collect())
 }
 
+/// How many days ahead "due soon" looks, in the statistics and the dashboard.
+pub const DUE_SOON_DAYS: i64 = 7;
+
+/// The deadlines due within `days` days: today and the `days - 1` days after it.
+pub fn due_soon_window(today: NaiveDate, days: i64) -> (NaiveDate, NaiveDate) {
+    (today, today + chrono::Duration::days(days - 1))
+}
+
 pub fn is_overdue(deadline: Option<NaiveDate>, status: &str, today: NaiveDate) -> bool {
     deadline.is_some_and(|d| d < today) && !DONE.contains(&status)
 }
@@ -335,7 +359,8 @@ fn add(c: &mut Counts, r: &StatRow, today: NaiveDate) {
     if is_overdue(r.deadline, &r.status, today) {
         c.overdue += 1;
     }
-    if !done && r.deadline.is_some_and(|d| d >= today && (d - today).num_days() < 7) {
+    let (first, last) = due_soon_window(today, DUE_SOON_DAYS);
+    if !done && r.deadline.is_some_and(|d| d >= first && d <= last) {
         c.due_within_7_days += 1;
     }
     *c.by_status.entry(r.status.clone()).or_default() += 1;

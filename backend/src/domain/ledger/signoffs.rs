@@ -17,7 +17,7 @@ use crate::domain::{audit, notifications, now, required, utc};
 use crate::error::{AppError, AppResult};
 use crate::models::{Measure, Signoff};
 use crate::schema::{
-    evidence, evidence_files, inspections, leading_group_members, measure_progress, measures, organisations, signoffs, users,
+    evidence, evidence_files, inspections, leading_group_members, measure_progress, measures, organisations, signoffs, user_roles, users,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -56,6 +56,9 @@ pub struct SignoffView {
     pub evidence_digest: String,
     /// The measure's evidence is still what the signer saw.
     pub evidence_matches: bool,
+    /// An approval of the current round that has not been withdrawn: what the chain rests on.
+    /// Returns and earlier rounds' approvals never stand.
+    pub standing: bool,
     pub invalidated_at: Option<DateTime<Utc>>,
     /// What changed in the evidence afterwards.
     pub invalidated_reason: Option<String>,
@@ -71,6 +74,11 @@ pub struct SignoffsView {
     pub pending_stage: Option<String>,
     /// The digest of the measure's current evidence.
     pub evidence_digest: String,
+    /// Some standing approval covered other evidence than the measure holds now.
+    pub evidence_changed: bool,
+    /// Who decides the next stage, by display name: the stage waiting, or for a measure not yet
+    /// submitted the chain's first.
+    pub next_reviewers: Vec<String>,
     /// Newest first.
     pub items: Vec<SignoffView>,
 }
@@ -175,6 +183,33 @@ pub(super) fn reviews(conn: &mut DbConn, caller: &Caller, m: &Measure, stage: St
     })
 }
 
+/// The people who decide `stage` of the measure today, by display name (see [`reviews`]).
+fn reviewers(conn: &mut DbConn, m: &Measure, stage: Stage) -> AppResult<Vec<String>> {
+    let active = users::table.filter(users::active.eq(true));
+    Ok(match stage {
+        Stage::Approve => match m.responsible_leader_id {
+            Some(id) => active.filter(users::id.eq(id)).select(users::display_name).load(conn)?,
+            None => Vec::new(),
+        },
+        Stage::Sign => {
+            let today = today_in(conn, m.organisation_id)?;
+            let leaders = leading_group_members::table
+                .filter(leading_group_members::inspection_id.eq(m.inspection_id))
+                .filter(leading_group_members::group_role.eq(GroupRole::Leader.as_str()))
+                .filter(leading_group_members::from_date.is_null().or(leading_group_members::from_date.le(today)))
+                .filter(leading_group_members::until_date.is_null().or(leading_group_members::until_date.gt(today)))
+                .select(leading_group_members::user_id);
+            active.filter(users::id.eq_any(leaders)).order(users::id).select(users::display_name).load(conn)?
+        }
+        Stage::Verify => active
+            .filter(users::organisation_id.eq(m.organisation_id))
+            .filter(users::id.eq_any(user_roles::table.filter(user_roles::role.eq(Role::Discipline.as_str())).select(user_roles::user_id)))
+            .order(users::id)
+            .select(users::display_name)
+            .load(conn)?,
+    })
+}
+
 fn who_reviews(stage: Stage) -> &'static str {
     match stage {
         Stage::Approve => "the measure's responsible leader approves it",
@@ -267,8 +302,93 @@ pub fn decide(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
                 "evidence_digest": signoff.evidence_digest, "repeat_signer": signoff.repeat_signer, "status": status,
             }),
         )?;
-        Ok(SignoffOutcome { signoff: signoff_view(conn, signoff, &current)?, measure: view(conn, m)? })
+        Ok(SignoffOutcome { signoff: signoff_view(conn, signoff, &current, m.submission_round)?, measure: view(conn, m)? })
     })
+}
+
+/// One measure of a batch decision, at the version the reviewer saw.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchItem {
+    pub measure_id: i64,
+    pub version: i64,
+}
+
+/// The same decision on several measures (批量审核); each is decided on its own, by every rule
+/// of a single decision.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchSignoffInput {
+    pub decision: Decision,
+    /// Required when returning.
+    #[serde(default)]
+    pub comment: String,
+    /// 1 to 100 measures, each once.
+    pub items: Vec<BatchItem>,
+}
+
+/// What became of one measure of a batch.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchItemResult {
+    pub measure_id: i64,
+    /// Whether the decision was recorded.
+    pub ok: bool,
+    /// The measure's status and version afterwards, when recorded.
+    pub status: Option<MeasureStatus>,
+    pub version: Option<i64>,
+    /// Why not: the `code` a single decision would have answered (`not_awaiting_signoff`,
+    /// `version_mismatch`, `own_submission`, …).
+    pub code: Option<String>,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchSignoffResult {
+    /// How many decisions were recorded.
+    pub decided: usize,
+    /// In the order asked.
+    pub items: Vec<BatchItemResult>,
+}
+
+pub const MAX_BATCH: usize = 100;
+
+/// Decides each measure in its own transaction: one refused item leaves the others decided.
+pub fn decide_many(conn: &mut DbConn, caller: &Caller, input: BatchSignoffInput) -> AppResult<BatchSignoffResult> {
+    if input.items.is_empty() || input.items.len() > MAX_BATCH {
+        return Err(AppError::field("/items", "out_of_range", format!("between 1 and {MAX_BATCH} measures")));
+    }
+    let mut ids: Vec<i64> = input.items.iter().map(|i| i.measure_id).collect();
+    ids.sort();
+    ids.dedup();
+    if ids.len() != input.items.len() {
+        return Err(AppError::field("/items", "duplicate_item", "each measure at most once"));
+    }
+    if input.decision == Decision::Return && input.comment.trim().is_empty() {
+        return Err(AppError::field("/comment", "required", "a return needs a reason"));
+    }
+    let mut items = Vec::with_capacity(input.items.len());
+    for item in input.items {
+        let one = SignoffInput { decision: input.decision, comment: input.comment.clone(), next_lookback: None };
+        items.push(match decide(conn, caller, item.measure_id, item.version, one) {
+            Ok(outcome) => BatchItemResult {
+                measure_id: item.measure_id,
+                ok: true,
+                status: Some(outcome.measure.status),
+                version: Some(outcome.measure.version),
+                code: None,
+                detail: None,
+            },
+            Err(e) => BatchItemResult {
+                measure_id: item.measure_id,
+                ok: false,
+                status: None,
+                version: None,
+                code: Some(e.code.to_string()),
+                detail: Some(e.detail),
+            },
+        });
+    }
+    Ok(BatchSignoffResult { decided: items.iter().filter(|i| i.ok).count(), items })
 }
 
 /// Takes the measure's row for the rest of the transaction, at the expected version: a
@@ -349,9 +469,10 @@ pub(super) fn withdraw_standing(conn: &mut DbConn, m: &Measure, reason: &str) ->
         .execute(conn)?)
 }
 
-fn signoff_view(conn: &mut DbConn, s: Signoff, current_digest: &str) -> AppResult<SignoffView> {
+fn signoff_view(conn: &mut DbConn, s: Signoff, current_digest: &str, round: i32) -> AppResult<SignoffView> {
     let signer_name: String = users::table.find(s.signer_id).select(users::display_name).first(conn)?;
     Ok(SignoffView {
+        standing: s.decision == "approve" && s.round == round && s.invalidated_at.is_none(),
         id: s.id,
         round: s.round,
         decision: if s.decision == "return" { Decision::Return } else { Decision::Approve },
@@ -375,12 +496,22 @@ pub fn list(conn: &mut DbConn, caller: &Caller, id: i64) -> AppResult<SignoffsVi
     let current = evidence_digest(conn, id)?;
     let rows: Vec<Signoff> =
         signoffs::table.filter(signoffs::measure_id.eq(id)).order(signoffs::id.desc()).select(Signoff::as_select()).load(conn)?;
-    let items = rows.into_iter().map(|s| signoff_view(conn, s, &current)).collect::<AppResult<Vec<_>>>()?;
+    let items = rows.into_iter().map(|s| signoff_view(conn, s, &current, m.submission_round)).collect::<AppResult<Vec<_>>>()?;
     let status = status_of(&m);
+    let pending = chain.pending(status);
+    let next = match status {
+        MeasureStatus::NotStarted | MeasureStatus::InProgress => chain.stages().first().copied(),
+        _ => pending,
+    };
     Ok(SignoffsView {
         status,
         chain: chain.stages().iter().map(|s| s.as_str().to_string()).collect(),
-        pending_stage: chain.pending(status).map(|s| s.as_str().to_string()),
+        pending_stage: pending.map(|s| s.as_str().to_string()),
+        evidence_changed: items.iter().any(|s| s.standing && !s.evidence_matches),
+        next_reviewers: match next {
+            Some(stage) => reviewers(conn, &m, stage)?,
+            None => Vec::new(),
+        },
         evidence_digest: current,
         items,
     })

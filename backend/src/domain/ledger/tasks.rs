@@ -75,13 +75,15 @@ pub struct Task {
     pub status: MeasureStatus,
     pub deadline: Option<NaiveDate>,
     pub next_lookback: Option<NaiveDate>,
+    /// When this task is due: the look-back date for a look-back, else the measure's deadline.
+    pub due: Option<NaiveDate>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Tasks {
     /// How many of each kind (every kind present, zero included).
     pub counts: BTreeMap<String, i64>,
-    /// Sign-offs first, then overdue, work and look-backs; by deadline within a kind.
+    /// Sign-offs first, then overdue, work and look-backs; by due date within a kind.
     pub items: Vec<Task>,
 }
 
@@ -98,6 +100,7 @@ fn task(kind: TaskKind, m: &Measure) -> Task {
         status: MeasureStatus::parse(&m.status).unwrap_or(MeasureStatus::NotStarted),
         deadline: m.deadline,
         next_lookback: m.next_lookback,
+        due: if kind == TaskKind::LookbackDue { m.next_lookback } else { m.deadline },
     }
 }
 
@@ -114,6 +117,7 @@ fn problem_task(kind: TaskKind, p: &Problem) -> Task {
         status: MeasureStatus::Verified,
         deadline: None,
         next_lookback: None,
+        due: None,
     }
 }
 
@@ -226,7 +230,7 @@ pub fn for_caller(conn: &mut DbConn, caller: &Caller) -> AppResult<Tasks> {
         TaskKind::RequestCloseout => 3,
         TaskKind::LookbackDue => 4,
     };
-    items.sort_by_key(|t| (rank(t.kind), t.deadline.is_none(), t.deadline, t.problem_id, t.measure_id));
+    items.sort_by_key(|t| (rank(t.kind), t.due.is_none(), t.due, t.problem_id, t.measure_id));
     // Name every task's problem, in one query.
     let ids: Vec<i64> = items.iter().map(|t| t.problem_id).collect();
     let names: std::collections::HashMap<i64, (i32, String)> = problems::table
