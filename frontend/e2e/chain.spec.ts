@@ -31,7 +31,10 @@ test.describe.serial('the sign-off chain, from the teacher to the bureau', () =>
     await expect(page.getByTestId('evidence-table')).toContainText('清收通知')
     // The teacher sees no review actions, even on their own submitted work.
     await page.getByTestId('submit').click()
-    await page.locator('.el-message-box').getByRole('button', { name: '确定' }).click()
+    // The confirmation names who reviews next.
+    const box = page.locator('.el-message-box')
+    await expect(box).toContainText('覃守生 审核')
+    await box.getByRole('button', { name: '提交审核' }).click()
     await expect(await status(page)).toHaveText('待审核')
     await expect(page.getByTestId('review-actions')).toHaveCount(0)
   })
@@ -69,12 +72,16 @@ test.describe.serial('the sign-off chain, from the teacher to the bureau', () =>
     await expect(page).toHaveURL(/\/problems\/\d+$/)
     problemUrl = page.url()
     await page.getByTestId('request-closeout').click()
+    // Consequential acts ask first, saying what will happen.
+    await expect(page.locator('.el-message-box')).toContainText('教育局审定')
+    await page.locator('.el-message-box').getByRole('button', { name: '申请销号' }).click()
     await expect(page.getByTestId('closeout-status')).toHaveText('待销号')
     await signIn(page, 'majp')
     await page.goto('/bureau')
     await expect(page.getByTestId('bureau-queue')).toContainText('国有资产租赁收入上缴不及时问题')
     await page.goto(problemUrl)
     await page.getByTestId('close-out').click()
+    await page.locator('.el-message-box').getByRole('button', { name: '同意销号' }).click()
     await expect(page.getByTestId('closeout-status')).toHaveText('已销号')
   })
 })
@@ -84,17 +91,22 @@ test('a returned measure shows the teacher why', async ({ page }) => {
   const id = await measureId(page, 6, 4)
   await page.goto(`/measures/${id}`)
   await expect(await status(page)).toHaveText('待审核')
-  // A return needs a reason.
+  // A return needs a reason: the 意见 field says so, before anything is sent.
+  await expect(page.getByTestId('review-actions')).toContainText('意见')
+  await expect(page.getByTestId('approve')).toHaveText('审核通过')
   await page.getByTestId('return').click()
-  await expect(page.locator('.el-message--error')).toBeVisible()
+  await expect(page.getByTestId('review-actions').locator('.el-form-item__error')).toHaveText('退回须填写意见')
   await page.getByTestId('decision-comment').fill('请补充企业走访签到表和照片。')
   await page.getByTestId('return').click()
+  await page.locator('.el-message-box').getByRole('button', { name: '退回' }).click()
   await expect(await status(page)).toHaveText('整改中')
   await signIn(page, 'jiangf')
   const card = page.locator(`.task[data-measure="${id}"]`)
   await expect(card.getByTestId('returned-reason')).toContainText('请补充企业走访签到表和照片。')
-  // The teacher answers in the measure's comments.
+  // The reason is at the top of the measure's page too.
   await card.getByRole('button').click()
+  await expect(page.getByTestId('returned-reason')).toContainText('覃守生（审核）退回：请补充企业走访签到表和照片。')
+  // The teacher answers in the measure's comments.
   const comments = page.getByTestId('comments')
   await comments.locator('textarea').fill('签到表已找到，明天补传。')
   await comments.getByRole('button').click()

@@ -78,7 +78,8 @@ pub fn describe(m: &Measure) -> String {
 pub struct InboxQuery {
     /// Only unread (`true`) or only read (`false`) notifications.
     pub unread: Option<bool>,
-    /// Only notifications of this kind.
+    /// Only notifications of these kinds (comma-separated, e.g.
+    /// `deadline_in_7_days,deadline_in_3_days,deadline_in_1_day`).
     pub kind: Option<String>,
 }
 
@@ -92,8 +93,9 @@ pub fn inbox(conn: &mut DbConn, caller: &Caller, q: &InboxQuery) -> AppResult<In
         Some(false) => query = query.filter(notifications::read_at.is_not_null()),
         None => {}
     }
-    if let Some(kind) = &q.kind {
-        query = query.filter(notifications::kind.eq(kind.clone()));
+    if let Some(kinds) = &q.kind {
+        let kinds: Vec<String> = kinds.split(',').map(|k| k.trim().to_string()).filter(|k| !k.is_empty()).collect();
+        query = query.filter(notifications::kind.eq_any(kinds));
     }
     let rows: Vec<(i64, String, Option<i64>, Option<i64>, String, chrono::NaiveDateTime, Option<chrono::NaiveDateTime>)> = query
         .order(notifications::id.desc())

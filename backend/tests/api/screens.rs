@@ -63,10 +63,10 @@ on_both_databases!(the_due_soon_figure_is_what_the_lists_hold, |app: &TestApp| {
     let today = app.get(&format!("/api/v1/inspections/{}/stats", b.inspection), &zgb).ok(200)["today"].as_str().unwrap().to_string();
     let today: chrono::NaiveDate = today.parse().unwrap();
     let day = |n: i64| (today + chrono::Duration::days(n)).to_string();
-    // Deadlines today, in 6 and 7 days, yesterday; one due soon but done is left out below.
+    // Deadlines today and in 7 days count; yesterday's and one in 8 days do not.
     let (m1, m2, m3) = (b.measures[0], b.measures[1], b.measures[2]);
     let p = b.problems[0];
-    for (m, d) in [(m1, day(0)), (m2, day(6)), (m3, day(7))] {
+    for (m, d) in [(m1, day(0)), (m2, day(7)), (m3, day(8))] {
         let v = version(app, &zgb, m);
         app.patch(&format!("/api/v1/measures/{m}"), &zgb, &v, json!({"deadline": d})).ok(200);
     }
@@ -78,7 +78,7 @@ on_both_databases!(the_due_soon_figure_is_what_the_lists_hold, |app: &TestApp| {
     extra("昨天到期", day(-1));
     extra("三天后到期", day(3));
     let stats = app.get(&format!("/api/v1/inspections/{}/stats", b.inspection), &zgb).ok(200).clone();
-    assert_eq!(stats["overall"]["due_within_7_days"], 3, "today, in 3 and in 6 days: {stats}");
+    assert_eq!(stats["overall"]["due_within_7_days"], 3, "today, in 3 and in 7 days: {stats}");
     let list = app.get(&format!("/api/v1/measures?inspection_id={}&due_within_days=7&sort=deadline&limit=2", b.inspection), &zgb);
     assert_eq!(list.ok(200)["total"], 3, "the figure and the list agree, whatever the page size");
     assert_eq!(list.json["items"][0]["id"], m1, "soonest first");
@@ -134,7 +134,7 @@ on_both_databases!(notifications_name_the_problem_and_filter, |app: &TestApp| {
     act(app, &jiangf, m, "submit", None).ok(200);
     act(app, &qinss, m, "signoffs", Some(json!({"decision": "return", "comment": "缺少签到表"}))).ok(201);
     let all = app.get("/api/v1/me/notifications", &jiangf).ok(200).clone();
-    let returned = app.get("/api/v1/me/notifications?kind=returned", &jiangf).ok(200).clone();
+    let returned = app.get("/api/v1/me/notifications?kind=returned,closed_out", &jiangf).ok(200).clone();
     let items = returned["items"].as_array().unwrap();
     assert_eq!(items.len(), 1);
     assert!(items[0]["message"].as_str().unwrap().starts_with("1.① 强化思想武装"), "{}", items[0]["message"]);

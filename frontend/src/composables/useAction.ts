@@ -7,7 +7,10 @@ import { i18n } from '@/i18n'
 export function fieldMessage(f: FieldError): string {
   const { t, te } = i18n.global
   const text = te(`errors.${f.code}`) ? t(`errors.${f.code}`) : t('errors.generic', { code: f.code })
-  const name = f.pointer.split('/').filter((p) => p && !/^\d+$/.test(p)).pop()
+  const name = f.pointer
+    .split('/')
+    .filter((p) => p && !/^\d+$/.test(p))
+    .pop()
   return name && te(`fields.${name}`) ? `${t(`fields.${name}`)}：${text}` : text
 }
 
@@ -18,7 +21,11 @@ export function fieldMessage(f: FieldError): string {
 export function messageFor(e: unknown): string {
   const { t, te } = i18n.global
   if (e instanceof ApiError) {
-    const key = te(`errors.${e.code}`) ? `errors.${e.code}` : te(`errors.http_${e.status}`) ? `errors.http_${e.status}` : ''
+    const key = te(`errors.${e.code}`)
+      ? `errors.${e.code}`
+      : te(`errors.http_${e.status}`)
+        ? `errors.http_${e.status}`
+        : ''
     const head = key ? t(key) : t('errors.generic', { code: e.code })
     const fields = e.errors.map(fieldMessage).join('；')
     return fields ? `${head}：${fields}` : head

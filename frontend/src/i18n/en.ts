@@ -2,6 +2,8 @@
 export default {
   app: { name: 'Rectify', short: 'Rectify' },
   common: {
+    noMatch: 'Nothing matches',
+    close: 'Close',
     save: 'Save',
     cancel: 'Cancel',
     confirm: 'OK',
@@ -122,6 +124,8 @@ export default {
     openItem: 'Open',
   },
   measure: {
+    noComments: 'No comments yet. Discussion and replies about this item appear here',
+    returnConfirm: 'The assignees must fix it and submit it again. Return it?',
     opinion: 'Opinion',
     opinionHint: 'Opinion (required to return)',
     returnNeedsReason: 'A return needs an opinion',
@@ -197,7 +201,7 @@ export default {
     uploaded: '{n} file(s) uploaded',
     preview: 'Preview',
     noPreview: 'Download this kind of file to view it',
-    empty: 'No evidence yet',
+    empty: 'No evidence yet. Uploaded files, photos and their document numbers appear here',
     size: 'Size',
     uploadedAt: 'Uploaded',
     start: 'Upload',
@@ -205,6 +209,7 @@ export default {
     deleteReason: 'Reason for deleting',
   },
   ledger: {
+    dueWithin: 'Due within {n} days',
     title: 'Rectification ledger',
     inspection: 'Inspection',
     category: 'Category',
@@ -238,6 +243,7 @@ export default {
     dueSoonList: 'Due soon',
   },
   inspections: {
+    empty: 'No inspections yet. Create one to record the problems the inspection team fed back',
     requestCloseoutConfirm: 'The bureau will decide the close-out. Request it?',
     title: 'Inspections',
     create: 'New inspection',
@@ -267,6 +273,7 @@ export default {
   },
   groupRole: { leader: 'Leader', deputy_leader: 'Deputy leader', member: 'Member', office_director: 'Office director' },
   bureau: {
+    empty: 'No schools yet. The schools under the bureau and their progress appear here',
     closeConfirm: 'The problem will be closed out and its measures left for look-backs. Close it out?',
     returnConfirm: 'The problem goes back for more evidence on the chosen measures. Return it?',
     title: 'Supervised schools',

@@ -2,6 +2,8 @@
 export default {
   app: { name: 'Rectify 巡察整改', short: '巡察整改' },
   common: {
+    noMatch: '没有符合条件的事项',
+    close: '关闭',
     save: '保存',
     cancel: '取消',
     confirm: '确定',
@@ -122,6 +124,8 @@ export default {
     openItem: '办理',
   },
   measure: {
+    noComments: '暂无评论。对此事项的讨论和答复会显示在这里',
+    returnConfirm: '退回后，责任人须按意见整改并重新提交。确定退回？',
     opinion: '意见',
     opinionHint: '意见（退回时必填）',
     returnNeedsReason: '退回须填写意见',
@@ -197,7 +201,7 @@ export default {
     uploaded: '已上传 {n} 个文件',
     preview: '预览',
     noPreview: '此类文件请下载查看',
-    empty: '暂无佐证材料',
+    empty: '暂无佐证材料。上传的文件、照片及其文号会显示在这里',
     size: '大小',
     uploadedAt: '上传时间',
     start: '开始上传',
@@ -205,6 +209,7 @@ export default {
     deleteReason: '删除理由',
   },
   ledger: {
+    dueWithin: '{n} 天内到期',
     title: '整改台账',
     inspection: '巡察轮次',
     category: '方面',
@@ -238,6 +243,7 @@ export default {
     dueSoonList: '即将到期',
   },
   inspections: {
+    empty: '暂无巡察轮次。点击“新建巡察轮次”登记巡察组反馈的问题',
     requestCloseoutConfirm: '申请销号后将由教育局审定，其间不能再修改措施。确定申请销号？',
     title: '巡察轮次',
     create: '新建巡察轮次',
@@ -267,6 +273,7 @@ export default {
   },
   groupRole: { leader: '组长', deputy_leader: '副组长', member: '成员', office_director: '办公室主任' },
   bureau: {
+    empty: '暂无下属学校。教育局所辖学校及其整改进度会显示在这里',
     closeConfirm: '同意后该问题即销号，其措施转入回头看。确定同意销号？',
     returnConfirm: '将退回该问题，要求补充所选措施的材料。确定退回？',
     title: '督导学校',

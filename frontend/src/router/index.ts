@@ -1,7 +1,8 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 // The frame of every signed-in page: loaded with the app rather than after the session check.
 import AppLayout from '@/components/AppLayout.vue'
-import { useAuth, type Role } from '@/stores/auth'
+import { LEDGER_READERS, useAuth, type Role } from '@/stores/auth'
+import { landing, useTasks } from '@/stores/tasks'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -21,7 +22,19 @@ const routes: RouteRecordRaw[] = [
     path: '/',
     component: AppLayout,
     children: [
-      { path: '', redirect: '/tasks' },
+      // Each role lands where its work is.
+      {
+        path: '',
+        component: () => import('@/views/MessageView.vue'),
+        beforeEnter: async () => {
+          const auth = useAuth()
+          if (!(await auth.restore().catch(() => false))) return '/login'
+          const items = await useTasks()
+            .load()
+            .catch(() => [])
+          return landing(items, auth.hasRole(...REVIEWERS))
+        },
+      },
       { path: 'tasks', component: () => import('@/views/TasksView.vue'), props: { mode: 'mine' } },
       {
         path: 'reviews',
@@ -30,7 +43,11 @@ const routes: RouteRecordRaw[] = [
         meta: { roles: REVIEWERS },
       },
       { path: 'ledger/:inspection?', component: () => import('@/views/LedgerView.vue') },
-      { path: 'dashboard/:inspection?', component: () => import('@/views/DashboardView.vue') },
+      {
+        path: 'dashboard/:inspection?',
+        component: () => import('@/views/DashboardView.vue'),
+        meta: { roles: LEDGER_READERS },
+      },
       { path: 'measures/:id', component: () => import('@/views/MeasureView.vue') },
       { path: 'problems/:id', component: () => import('@/views/ProblemView.vue') },
       { path: 'inspections', component: () => import('@/views/InspectionsView.vue'), meta: { roles: OFFICE } },

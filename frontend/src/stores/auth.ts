@@ -2,11 +2,22 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { api, authMiddleware, singleFlight, type Schemas } from '@/api/client'
 import { call } from '@/api/errors'
+import { setDisplayZone } from '@/composables/format'
 
 export type Role = Schemas['Role']
 type Me = Schemas['Me']
 
 const REFRESH_KEY = 'rectify.refresh'
+
+/** Who sees the whole ledger and its statistics; staff see only the measures assigned to them. */
+export const LEDGER_READERS: Role[] = [
+  'admin',
+  'coordinator',
+  'leader',
+  'discipline',
+  'responsible_leader',
+  'bureau_supervisor',
+]
 
 /** The signed-in user: tokens, profile and roles. The refresh token survives a reload. */
 export const useAuth = defineStore('auth', () => {
@@ -41,6 +52,7 @@ export const useAuth = defineStore('auth', () => {
 
   async function loadMe() {
     me.value = await call(api.GET('/api/v1/me'))
+    setDisplayZone(me.value.organisation.timezone)
   }
 
   async function login(username: string, password: string) {
@@ -67,9 +79,7 @@ export const useAuth = defineStore('auth', () => {
   const roles = computed<Role[]>(() => me.value?.roles ?? [])
   const hasRole = (...wanted: Role[]) => wanted.some((r) => roles.value.includes(r))
   /** Sees the organisation's whole ledger and its statistics; staff see the measures assigned to them. */
-  const seesWholeLedger = computed(() =>
-    hasRole('admin', 'coordinator', 'leader', 'discipline', 'responsible_leader', 'bureau_supervisor'),
-  )
+  const seesWholeLedger = computed(() => hasRole(...LEDGER_READERS))
 
   return { accessToken, refreshToken, me, roles, hasRole, seesWholeLedger, login, logout, restore, refresh, loadMe }
 })

@@ -52,7 +52,7 @@ pub struct MeasureQuery {
     pub overdue: Option<bool>,
     /// Deadline on or before this date.
     pub due_before: Option<NaiveDate>,
-    /// Not done, with a deadline within the next N days, today included — the statistics'
+    /// Not done, with a deadline from today to N days ahead (both included) — the statistics'
     /// `due_within_7_days` is this filter with N = 7.
     #[param(minimum = 1, maximum = 366)]
     pub due_within_days: Option<i64>,
@@ -297,9 +297,10 @@ fn department_names(conn: &mut DbConn, organisation_id: i64) -> AppResult<BTreeM
 /// How many days ahead "due soon" looks, in the statistics and the dashboard.
 pub const DUE_SOON_DAYS: i64 = 7;
 
-/// The deadlines due within `days` days: today and the `days - 1` days after it.
+/// The deadlines due within `days` days: from today to `days` days after it, both included
+/// (a deadline in 7 days is "due within 7 days", as the screens colour it).
 pub fn due_soon_window(today: NaiveDate, days: i64) -> (NaiveDate, NaiveDate) {
-    (today, today + chrono::Duration::days(days - 1))
+    (today, today + chrono::Duration::days(days))
 }
 
 pub fn is_overdue(deadline: Option<NaiveDate>, status: &str, today: NaiveDate) -> bool {
@@ -313,7 +314,7 @@ pub struct Counts {
     /// done ÷ total, 0 when there is nothing.
     pub completion_rate: f64,
     pub overdue: i64,
-    /// Deadline within the next 7 days (today included), not done.
+    /// Deadline from today to 7 days ahead (both included), not done.
     pub due_within_7_days: i64,
     /// Counts per status.
     pub by_status: BTreeMap<String, i64>,
@@ -462,11 +463,11 @@ mod tests {
             row(2, Some(1), "in_progress", Some("2021-09-14")), // overdue
             row(1, Some(1), "not_started", Some("2021-09-15")), // due today: not overdue, due soon
             row(1, None, "in_progress", Some("2021-09-21")),    // day 6: due soon
-            row(1, Some(2), "in_progress", Some("2021-09-22")), // day 7: not within 7 days
-            row(2, Some(2), "not_started", None),
+            row(1, Some(2), "in_progress", Some("2021-09-22")), // day 7: still within 7 days
+            row(2, Some(2), "not_started", Some("2021-09-23")), // day 8: not
         ];
         let (all, cats, deps, leaders) = aggregate(&rows, today);
-        assert_eq!((all.total, all.overdue, all.due_within_7_days, all.done), (5, 1, 2, 0));
+        assert_eq!((all.total, all.overdue, all.due_within_7_days, all.done), (5, 1, 3, 0));
         assert_eq!(all.completion_rate, 0.0);
         assert_eq!(all.by_status["in_progress"], 3);
         assert_eq!(cats.iter().map(|g| (g.id, g.counts.total)).collect::<Vec<_>>(), [(Some(2), 2), (Some(1), 3)]);
