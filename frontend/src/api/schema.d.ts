@@ -1262,7 +1262,7 @@ export interface components {
             done: number;
             /**
              * Format: int64
-             * @description Deadline within the next 7 days (today included), not done.
+             * @description Deadline from today to 7 days ahead (both included), not done.
              */
             due_within_7_days: number;
             /** Format: int64 */
@@ -4683,7 +4683,7 @@ export interface operations {
                 /** @description Deadline on or before this date. */
                 due_before?: string;
                 /**
-                 * @description Not done, with a deadline within the next N days, today included — the statistics'
+                 * @description Not done, with a deadline from today to N days ahead (both included) — the statistics'
                  *     `due_within_7_days` is this filter with N = 7.
                  */
                 due_within_days?: number;
@@ -4955,7 +4955,10 @@ export interface operations {
             query?: {
                 /** @description Only unread (`true`) or only read (`false`) notifications. */
                 unread?: boolean;
-                /** @description Only notifications of this kind. */
+                /**
+                 * @description Only notifications of these kinds (comma-separated, e.g.
+                 *     `deadline_in_7_days,deadline_in_3_days,deadline_in_1_day`).
+                 */
                 kind?: string;
             };
             header?: never;
@@ -5201,7 +5204,7 @@ export interface operations {
                 /** @description Deadline on or before this date. */
                 due_before?: string;
                 /**
-                 * @description Not done, with a deadline within the next N days, today included — the statistics'
+                 * @description Not done, with a deadline from today to N days ahead (both included) — the statistics'
                  *     `due_within_7_days` is this filter with N = 7.
                  */
                 due_within_days?: number;
