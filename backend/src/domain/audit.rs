@@ -408,7 +408,7 @@ fn entity_labels(conn: &mut DbConn, rows: &[AuditEvent]) -> AppResult<HashMap<(S
         .select((categories::id, categories::ordinal, categories::title))
         .load(conn)?;
     out.extend(cs.into_iter().map(|(id, o, t)| ("category", id, format!("{}{t}", category_label(o)))));
-    let simple: [(&str, Vec<(i64, String)>); 6] = [
+    let simple: [(&str, Vec<(i64, String)>); 5] = [
         (
             "inspection",
             inspections::table
@@ -416,7 +416,6 @@ fn entity_labels(conn: &mut DbConn, rows: &[AuditEvent]) -> AppResult<HashMap<(S
                 .select((inspections::id, inspections::title))
                 .load(conn)?,
         ),
-        ("evidence", evidence::table.filter(evidence::id.eq_any(ids("evidence"))).select((evidence::id, evidence::title)).load(conn)?),
         ("user", users::table.filter(users::id.eq_any(ids("user"))).select((users::id, users::display_name)).load(conn)?),
         (
             "department",
@@ -434,6 +433,25 @@ fn entity_labels(conn: &mut DbConn, rows: &[AuditEvent]) -> AppResult<HashMap<(S
             api_tokens::table.filter(api_tokens::id.eq_any(ids("api_token"))).select((api_tokens::id, api_tokens::name)).load(conn)?,
         ),
     ];
+    // A piece of evidence with the measure it proves: 3.① 强化问题意识：党委会会议纪要.
+    let es: Vec<(i64, String, i64)> = evidence::table
+        .filter(evidence::id.eq_any(ids("evidence")))
+        .select((evidence::id, evidence::title, evidence::measure_id))
+        .load(conn)?;
+    let proven: HashMap<i64, (i32, i32, String)> = measures::table
+        .filter(measures::id.eq_any(es.iter().map(|e| e.2).collect::<Vec<_>>()))
+        .select((measures::id, measures::problem_ordinal, measures::ordinal, measures::title))
+        .load::<(i64, i32, i32, String)>(conn)?
+        .into_iter()
+        .map(|(id, p, o, t)| (id, (p, o, t)))
+        .collect();
+    out.extend(es.into_iter().map(|(id, title, measure)| {
+        let label = match proven.get(&measure) {
+            Some((p, o, m)) => format!("{}{} {m}：{title}", problem_label(*p), measure_label(*o)),
+            None => title,
+        };
+        ("evidence", id, label)
+    }));
     for (t, list) in simple {
         out.extend(list.into_iter().map(|(id, name)| (t, id, name)));
     }

@@ -121,9 +121,12 @@ on_both_databases!(the_audit_log_names_people_objects_and_references, |app: &Tes
     assert_eq!(created["names"][format!("department:{dep}")], "党政办公室");
     let problem = app.get(&format!("/api/v1/audit?entity_type=problem&entity_id={}", b.problems[0]), &daixb).ok(200).clone();
     assert_eq!(problem["items"][0]["entity_label"], "1. 理论武装不够问题");
-    // The timeline names the same way.
+    // The timeline names the same way; evidence with the measure it proves.
+    add_evidence(app, &app.login("jiangf"), m, "会议纪要");
     let timeline = app.get(&format!("/api/v1/measures/{m}/timeline"), &daixb).ok(200).clone();
     assert_eq!(timeline[0]["entity_label"], "1.① 强化思想武装");
+    let upload = timeline.as_array().unwrap().iter().find(|e| e["action"] == "evidence.create").unwrap();
+    assert_eq!(upload["entity_label"], "1.① 强化思想武装：会议纪要");
 });
 
 on_both_databases!(notifications_name_the_problem_and_filter, |app: &TestApp| {

@@ -88,8 +88,23 @@ export function actionName(e: Event | string): string {
 const USER_FIELDS = ['responsible_leader_id', 'assignee_ids', 'user_id', 'user_ids']
 const DEPARTMENT_FIELDS = ['lead_department_id', 'supporting_department_ids', 'department_id']
 const DIGESTS = ['evidence_digest', 'sha256', 'hash']
-/** Fields an action's name already says, or that mean nothing to a reader. */
-const HIDDEN = ['version', 'decision', 'stage', 'measure_id', 'comment_id', 'extension_id']
+/** Fields an action's name already says, or that mean nothing to a reader (the tooltip has them). */
+const HIDDEN = [
+  'version',
+  'decision',
+  'stage',
+  'id',
+  'measure_id',
+  'comment_id',
+  'extension_id',
+  'organisation_id',
+  'created_at',
+  'updated_at',
+  'preview',
+  'errors',
+  'valid',
+  'dry_run',
+]
 
 /** A value recorded in the audit log, as shown: statuses and kinds named, ids as names, lists joined. */
 function shownValue(field: string, value: unknown, names: Record<string, string> = {}): string {
@@ -105,6 +120,10 @@ function shownValue(field: string, value: unknown, names: Record<string, string>
     const key = `${group}.${String(value)}`
     if ((field === group || field === `${group}_status`) && te(key)) return t(key)
   }
+  // An inspection's status, an API token's scopes.
+  if (field === 'status' && te(`inspections.status.${value}`)) return t(`inspections.status.${value}`)
+  if (field === 'scopes' && te(`admin.${value}`)) return t(`admin.${value}`)
+  if (field.endsWith('_at') && typeof value === 'string') return dateTime(value)
   return String(value)
 }
 

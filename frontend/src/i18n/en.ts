@@ -307,6 +307,9 @@ export default {
     seq: 'Seq',
   },
   fields: {
+    prefix: 'Token prefix',
+    expires_at: 'Expires',
+    valid: 'Valid',
     file_name: 'File',
     document_number: 'Document number',
     document_date: 'Document date',

@@ -307,6 +307,9 @@ export default {
     seq: '序号',
   },
   fields: {
+    prefix: '令牌前缀',
+    expires_at: '到期时间',
+    valid: '检查通过',
     file_name: '文件',
     document_number: '文号',
     document_date: '成文日期',

@@ -30,7 +30,7 @@ describe('audit changes', () => {
     expect(changes({ action: 'x', summary: { title: 'x' } })).toEqual([])
     // What did not change is listed after the changes, named too.
     expect(summaryText(event)).toBe('')
-    expect(summaryText({ action: 'x', summary: { preview: [{ ordinal: 1 }] } })).toBe('preview: {"ordinal":1}')
+    expect(summaryText({ action: 'x', summary: { measure_ids: [{ ordinal: 1 }] } })).toBe('Measures: {"ordinal":1}')
     expect(summaryText({ action: 'x', summary: { title: '强化思想武装', kind: 'immediate', version: 1 } })).toBe(
       'Title: 强化思想武装; Kind: Immediate',
     )
@@ -92,5 +92,32 @@ describe('dateTime', () => {
     expect(dateTime('2026-12-01T18:38:00Z', 'Asia/Shanghai')).toBe('2026-12-02 02:38')
     expect(dateTime('2026-01-05T01:02:00Z', 'UTC')).toBe('2026-01-05 01:02')
     expect(dateTime(null)).toBe('')
+  })
+})
+
+describe('audit summaries of other records', () => {
+  it('leave out what means nothing to a reader and name the rest', () => {
+    const created = {
+      action: 'inspection.create',
+      summary: {
+        id: 2,
+        organisation_id: 2,
+        status: 'planning',
+        title: '县委第五巡察组巡察反馈问题整改',
+        created_at: '2026-12-01T21:00:54Z',
+      },
+    }
+    expect(summaryText(created)).toBe('状态: 筹备; 标题: 县委第五巡察组巡察反馈问题整改')
+    const imported = {
+      action: 'inspection.import',
+      summary: { categories: 3, problems: 30, measures: 105, valid: true, preview: [{ deadline: null }] },
+    }
+    expect(summaryText(imported)).toBe('方面: 3; 问题: 30; 措施: 105')
+    expect(
+      summaryText({
+        action: 'api_token.create',
+        summary: { name: '数据平台', prefix: 'rct_iO', scopes: ['read'], expires_at: null },
+      }),
+    ).toBe('名称: 数据平台; 令牌前缀: rct_iO; 权限: 读; 到期时间: —')
   })
 })
