@@ -1,17 +1,24 @@
 import { ElMessage, ElMessageBox } from 'element-plus'
-import { ref } from 'vue'
+import { reactive, ref } from 'vue'
 import { ApiError, type FieldError } from '@/api/errors'
 import { i18n } from '@/i18n'
+
+const codeMessage = (code: string) => {
+  const { t, te } = i18n.global
+  return te(`errors.${code}`) ? t(`errors.${code}`) : t('errors.generic', { code })
+}
+/** The field a JSON pointer ends at: `/measures/3/deadline` → `deadline`. */
+const fieldName = (pointer: string) =>
+  pointer
+    .split('/')
+    .filter((p) => p && !/^\d+$/.test(p))
+    .pop()
 
 /** A field error's sentence, naming the field where the pointer says which: 新的完成时限：必填. */
 export function fieldMessage(f: FieldError): string {
   const { t, te } = i18n.global
-  const text = te(`errors.${f.code}`) ? t(`errors.${f.code}`) : t('errors.generic', { code: f.code })
-  const name = f.pointer
-    .split('/')
-    .filter((p) => p && !/^\d+$/.test(p))
-    .pop()
-  return name && te(`fields.${name}`) ? `${t(`fields.${name}`)}：${text}` : text
+  const name = fieldName(f.pointer)
+  return name && te(`fields.${name}`) ? `${t(`fields.${name}`)}：${codeMessage(f.code)}` : codeMessage(f.code)
 }
 
 /**
@@ -44,8 +51,11 @@ export function isStale(e: unknown): boolean {
  */
 export function useAction(reload?: () => unknown) {
   const busy = ref(false)
+  /** The last refusal's messages per field (by the pointer's last name), to mark the fields. */
+  const fieldErrors = reactive<Record<string, string>>({})
   async function run<T>(fn: () => Promise<T>, success?: string): Promise<T | undefined> {
     busy.value = true
+    for (const k of Object.keys(fieldErrors)) delete fieldErrors[k]
     try {
       const result = await fn()
       if (success) ElMessage.success(success)
@@ -61,6 +71,8 @@ export function useAction(reload?: () => unknown) {
           .then(() => reload())
           .catch(() => undefined)
       } else {
+        if (e instanceof ApiError)
+          for (const f of e.errors) fieldErrors[fieldName(f.pointer) ?? ''] = codeMessage(f.code)
         ElMessage.error(messageFor(e))
       }
       return undefined
@@ -68,5 +80,5 @@ export function useAction(reload?: () => unknown) {
       busy.value = false
     }
   }
-  return { busy, run }
+  return { busy, run, fieldErrors }
 }

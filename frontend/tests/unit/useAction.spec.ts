@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ApiError, call } from '@/api/errors'
-import { isStale, messageFor } from '@/composables/useAction'
+import { isStale, messageFor, useAction } from '@/composables/useAction'
 import { i18n } from '@/i18n'
 
 describe('messageFor', () => {
@@ -23,6 +23,17 @@ describe('messageFor', () => {
     expect(odd).toBe('操作失败（错误代码 brand_new_code），请稍后重试或联系管理员')
     expect(messageFor(new ApiError(502, 'http_502', ''))).toBe('服务器暂时无法访问，请稍后重试')
     expect(messageFor(new TypeError('x is undefined'))).not.toContain('undefined')
+  })
+  it('marks the fields a refusal names, and clears them on the next try', async () => {
+    const { run, fieldErrors } = useAction()
+    const refused = new ApiError(422, 'validation_failed', 'bad', [
+      { pointer: '/title', code: 'required', message: 'x' },
+      { pointer: '/measures/0/deadline', code: 'invalid_date', message: 'x' },
+    ])
+    await run(() => Promise.reject(refused))
+    expect({ ...fieldErrors }).toEqual({ title: '必填', deadline: '日期格式不正确' })
+    await run(() => Promise.resolve(1))
+    expect({ ...fieldErrors }).toEqual({})
   })
   it('knows a stale version when it sees one', () => {
     expect(isStale(new ApiError(412, 'version_mismatch', ''))).toBe(true)
