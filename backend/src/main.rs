@@ -431,7 +431,7 @@ fn import_command(
         Ok((id, report))
     })
     .map_err(problem)?;
-    let n = |c: import::Counts| format!("{} categories, {} problems, {} measures", c.categories, c.problems, c.measures);
+    let n = |c: import::ImportCounts| format!("{} categories, {} problems, {} measures", c.categories, c.problems, c.measures);
     println!("imported into inspection {id}: {}", n(r.created));
     if r.existing.total() > 0 {
         println!("already there: {}; updated: {}; unchanged: {}; skipped: {}", n(r.existing), n(r.updated), n(r.unchanged), n(r.skipped));

@@ -1173,11 +1173,27 @@ export interface components {
             /** Format: int64 */
             id: number;
         };
-        /** @description Categories, problems and measures. */
         Counts: {
-            categories: number;
-            measures: number;
-            problems: number;
+            /** @description Counts per status. */
+            by_status: {
+                [key: string]: number;
+            };
+            /**
+             * Format: double
+             * @description done ÷ total, 0 when there is nothing.
+             */
+            completion_rate: number;
+            /** Format: int64 */
+            done: number;
+            /**
+             * Format: int64
+             * @description Deadline within the next 7 days (today included), not done.
+             */
+            due_within_7_days: number;
+            /** Format: int64 */
+            overdue: number;
+            /** Format: int64 */
+            total: number;
         };
         /** @description A new token: `token` is shown here once and never again. */
         CreatedApiToken: components["schemas"]["ApiTokenView"] & {
@@ -1360,21 +1376,27 @@ export interface components {
          * @enum {string}
          */
         GroupRole: "leader" | "deputy_leader" | "member" | "office_director";
+        /** @description Categories, problems and measures. */
+        ImportCounts: {
+            categories: number;
+            measures: number;
+            problems: number;
+        };
         /** @description What an import does with one choice for what exists. */
         ImportOutcome: {
             /** @description New rows written. */
-            created: components["schemas"]["Counts"];
+            created: components["schemas"]["ImportCounts"];
             on_existing: components["schemas"]["OnExisting"];
             /**
              * @description Existing items left as they are although the document differs or repeats them: all of
              *     them with `skip`; with `update`, measures handed in for sign-off or done and problems
              *     whose close-out is requested or done.
              */
-            skipped: components["schemas"]["Counts"];
+            skipped: components["schemas"]["ImportCounts"];
             /** @description Existing items that already agree with the document (`update`; categories have only a title). */
-            unchanged: components["schemas"]["Counts"];
+            unchanged: components["schemas"]["ImportCounts"];
             /** @description Existing problems and measures whose fields change (`update`). */
-            updated: components["schemas"]["Counts"];
+            updated: components["schemas"]["ImportCounts"];
         };
         /** @description What an import created, or (dry run) would create, update and skip. */
         ImportReport: {
@@ -1387,12 +1409,12 @@ export interface components {
              *     nothing that exists is touched, so these count as `skip` does. A real import without a
              *     choice is refused (409 `import_has_existing`) when `existing` is not empty.
              */
-            created: components["schemas"]["Counts"];
+            created: components["schemas"]["ImportCounts"];
             dry_run: boolean;
             /** @description Every problem found, with its JSON pointer into the document. */
             errors: components["schemas"]["FieldError"][];
             /** @description Of those, the ones the inspection already holds. */
-            existing: components["schemas"]["Counts"];
+            existing: components["schemas"]["ImportCounts"];
             measures: number;
             on_existing?: null | components["schemas"]["OnExisting"];
             /**
@@ -1401,9 +1423,9 @@ export interface components {
              */
             preview: components["schemas"]["PreviewCategory"][];
             problems: number;
-            skipped: components["schemas"]["Counts"];
-            unchanged: components["schemas"]["Counts"];
-            updated: components["schemas"]["Counts"];
+            skipped: components["schemas"]["ImportCounts"];
+            unchanged: components["schemas"]["ImportCounts"];
+            updated: components["schemas"]["ImportCounts"];
             /** @description Whether the document can be imported as it is. */
             valid: boolean;
         };

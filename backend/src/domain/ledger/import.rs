@@ -593,13 +593,13 @@ pub fn measure_locked(e: &ExistingMeasure) -> bool {
 
 /// Categories, problems and measures.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
-pub struct Counts {
+pub struct ImportCounts {
     pub categories: usize,
     pub problems: usize,
     pub measures: usize,
 }
 
-impl Counts {
+impl ImportCounts {
     pub fn total(&self) -> usize {
         self.categories + self.problems + self.measures
     }
@@ -610,15 +610,15 @@ impl Counts {
 pub struct ImportOutcome {
     pub on_existing: OnExisting,
     /// New rows written.
-    pub created: Counts,
+    pub created: ImportCounts,
     /// Existing problems and measures whose fields change (`update`).
-    pub updated: Counts,
+    pub updated: ImportCounts,
     /// Existing items that already agree with the document (`update`; categories have only a title).
-    pub unchanged: Counts,
+    pub unchanged: ImportCounts,
     /// Existing items left as they are although the document differs or repeats them: all of
     /// them with `skip`; with `update`, measures handed in for sign-off or done and problems
     /// whose close-out is requested or done.
-    pub skipped: Counts,
+    pub skipped: ImportCounts,
 }
 
 /// Whether a document's item is new to the inspection or already in it.
@@ -684,14 +684,14 @@ pub struct ImportReport {
     pub problems: usize,
     pub measures: usize,
     /// Of those, the ones the inspection already holds.
-    pub existing: Counts,
+    pub existing: ImportCounts,
     /// What this import creates (a dry run: would create) with `on_existing`; without a choice
     /// nothing that exists is touched, so these count as `skip` does. A real import without a
     /// choice is refused (409 `import_has_existing`) when `existing` is not empty.
-    pub created: Counts,
-    pub updated: Counts,
-    pub unchanged: Counts,
-    pub skipped: Counts,
+    pub created: ImportCounts,
+    pub updated: ImportCounts,
+    pub unchanged: ImportCounts,
+    pub skipped: ImportCounts,
     /// Dry runs: what each choice would do, to choose from.
     pub choices: Vec<ImportOutcome>,
     /// The document's items in its order, with the labels they have after the import and
@@ -758,8 +758,8 @@ impl<'a> Merge<'a> {
     }
 
     /// The document's counts.
-    pub fn document(&self) -> Counts {
-        Counts {
+    pub fn document(&self) -> ImportCounts {
+        ImportCounts {
             categories: self.plan.len(),
             problems: self.plan.iter().map(|c| c.problems.len()).sum(),
             measures: self.plan.iter().flat_map(|c| &c.problems).map(|p| p.measures.len()).sum(),
@@ -767,9 +767,9 @@ impl<'a> Merge<'a> {
     }
 
     /// How many of the document's items exist.
-    pub fn existing(&self) -> Counts {
+    pub fn existing(&self) -> ImportCounts {
         let n = |v: &[Option<usize>]| v.iter().filter(|x| x.is_some()).count();
-        Counts {
+        ImportCounts {
             categories: n(&self.cats),
             problems: self.probs.iter().map(|v| n(v)).sum(),
             measures: self.meas.iter().flatten().map(|v| n(v)).sum(),
@@ -779,10 +779,10 @@ impl<'a> Merge<'a> {
     pub fn outcome(&self, choice: OnExisting) -> ImportOutcome {
         let mut o = ImportOutcome {
             on_existing: choice,
-            created: Counts::default(),
-            updated: Counts::default(),
-            unchanged: Counts::default(),
-            skipped: Counts::default(),
+            created: ImportCounts::default(),
+            updated: ImportCounts::default(),
+            unchanged: ImportCounts::default(),
+            skipped: ImportCounts::default(),
         };
         if choice == OnExisting::Add {
             o.created = self.document();
@@ -798,7 +798,7 @@ impl<'a> Merge<'a> {
                 (true, true, true) => 2,
             }
         };
-        let bump = |o: &mut ImportOutcome, slot: usize, f: fn(&mut Counts) -> &mut usize| match slot {
+        let bump = |o: &mut ImportOutcome, slot: usize, f: fn(&mut ImportCounts) -> &mut usize| match slot {
             0 => *f(&mut o.unchanged) += 1,
             1 => *f(&mut o.updated) += 1,
             _ => *f(&mut o.skipped) += 1,
@@ -1306,8 +1306,8 @@ mod tests {
         }
     }
 
-    fn counts(categories: usize, problems: usize, measures: usize) -> Counts {
-        Counts { categories, problems, measures }
+    fn counts(categories: usize, problems: usize, measures: usize) -> ImportCounts {
+        ImportCounts { categories, problems, measures }
     }
 
     #[test]
@@ -1321,15 +1321,15 @@ mod tests {
         let skip = merge.outcome(OnExisting::Skip);
         assert_eq!(
             (skip.created, skip.updated, skip.unchanged, skip.skipped),
-            (Counts::default(), Counts::default(), Counts::default(), all)
+            (ImportCounts::default(), ImportCounts::default(), ImportCounts::default(), all)
         );
         let update = merge.outcome(OnExisting::Update);
         assert_eq!(
             (update.created, update.updated, update.unchanged, update.skipped),
-            (Counts::default(), Counts::default(), all, Counts::default())
+            (ImportCounts::default(), ImportCounts::default(), all, ImportCounts::default())
         );
         let add = merge.outcome(OnExisting::Add);
-        assert_eq!((add.created, add.skipped), (all, Counts::default()));
+        assert_eq!((add.created, add.skipped), (all, ImportCounts::default()));
 
         // Merged, the preview keeps the labels they have; added, everything follows as new.
         let merged = merge.preview(None);
@@ -1406,7 +1406,7 @@ mod tests {
         let o = merge.outcome(OnExisting::Update);
         assert_eq!(o.updated, counts(0, 1, 1));
         assert_eq!(o.skipped, counts(0, 1, 2));
-        assert_eq!(o.created, Counts::default());
+        assert_eq!(o.created, ImportCounts::default());
         assert_eq!(o.unchanged.measures, merge.document().measures - 3);
         let preview = merge.preview(Some(OnExisting::Update));
         let ms = &preview[0].problems[0].measures;
@@ -1421,7 +1421,7 @@ mod tests {
         // A field the document leaves out is no change.
         assert!(ms[3].changes.is_empty());
         // With skip the same differences are shown, and nothing is updated.
-        assert_eq!(merge.outcome(OnExisting::Skip).updated, Counts::default());
+        assert_eq!(merge.outcome(OnExisting::Skip).updated, ImportCounts::default());
         assert_eq!(merge.preview(Some(OnExisting::Skip))[0].problems[0].measures[0].deadline, None);
     }
 }
