@@ -133,5 +133,7 @@ export function outcomeText(o: Omit<Schemas['ImportOutcome'], 'on_existing'>, ch
     countsText(o.skipped, t) &&
       t(choice === 'update' ? 'importer.skippedLocked' : 'importer.skipped', { what: countsText(o.skipped, t) }),
   ].filter(Boolean)
-  return parts.length ? parts.join(t('importer.then')) : t('importer.nothing')
+  if (!parts.length) return t('importer.nothing')
+  if (!countsText(o.created, t)) parts.unshift(t('importer.createNothing'))
+  return parts.join(t('importer.then'))
 }

@@ -127,7 +127,7 @@ describe('what an import does, in words', () => {
   it('says what each choice does', () => {
     const all = { categories: 3, problems: 30, measures: 105 }
     expect(outcomeText({ created: none, updated: none, unchanged: none, skipped: all }, 'skip', t)).toBe(
-      '跳过已有的 3 个方面、30 个问题、105 条措施',
+      '不新建任何内容；跳过已有的 3 个方面、30 个问题、105 条措施',
     )
     expect(
       outcomeText(
