@@ -78,6 +78,9 @@ enum Command {
         /// Check and preview only.
         #[arg(long)]
         dry_run: bool,
+        /// What to do with what the inspection already holds (same titles): skip, update or add.
+        #[arg(long, value_parser = parse_on_existing)]
+        on_existing: Option<rectify::domain::ledger::import::OnExisting>,
     },
     /// Evidence storage.
     #[command(subcommand)]
@@ -302,7 +305,9 @@ fn run(command: Command, mut config: Config) -> Result<(), String> {
             Ok(())
         }
         Command::User(cmd) => user_command(cmd, &config),
-        Command::Import { file, org, inspection, dry_run } => import_command(&config, &file, &org, inspection, dry_run),
+        Command::Import { file, org, inspection, dry_run, on_existing } => {
+            import_command(&config, &file, &org, inspection, dry_run, on_existing)
+        }
         Command::Evidence(cmd) => evidence_command(cmd, &config),
         Command::Remind { date } => {
             let mut conn = connect(&config)?;
@@ -362,7 +367,18 @@ fn evidence_command(cmd: EvidenceCommand, config: &Config) -> Result<(), String>
     })
 }
 
-fn import_command(config: &Config, file: &std::path::Path, org: &str, inspection: Option<i64>, dry_run: bool) -> Result<(), String> {
+fn parse_on_existing(s: &str) -> Result<rectify::domain::ledger::import::OnExisting, String> {
+    rectify::domain::ledger::import::OnExisting::parse(s).ok_or_else(|| format!("{s}: one of skip, update, add"))
+}
+
+fn import_command(
+    config: &Config,
+    file: &std::path::Path,
+    org: &str,
+    inspection: Option<i64>,
+    dry_run: bool,
+    on_existing: Option<rectify::domain::ledger::import::OnExisting>,
+) -> Result<(), String> {
     use rectify::domain::ledger::import;
     use rectify::domain::ledger::inspections::{self, NewInspection};
     let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
@@ -374,10 +390,10 @@ fn import_command(config: &Config, file: &std::path::Path, org: &str, inspection
     if dry_run {
         // Checked against the inspection's content when one is named, else as a new one.
         let report = match inspection {
-            Some(id) => import::import(&mut conn, &caller, id, &doc, true, &mut |_, _| {}).map_err(problem)?,
+            Some(id) => import::import(&mut conn, &caller, id, &doc, true, on_existing, &mut |_, _| {}).map_err(problem)?,
             None => {
                 let dir = import::Directory::load(&mut conn, organisation_id).map_err(problem)?;
-                import::check(&doc, &dir, (0, 0), true).1
+                import::check(&doc, &dir, &import::ExistingLedger::default(), true, on_existing).1
             }
         };
         println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
@@ -404,7 +420,7 @@ fn import_command(config: &Config, file: &std::path::Path, org: &str, inspection
                 inspections::create(conn, &caller, new)?.id
             }
         };
-        let report = import::import(conn, &caller, id, &doc, false, &mut |done, total| {
+        let report = import::import(conn, &caller, id, &doc, false, on_existing, &mut |done, total| {
             let width = 30;
             let filled = done * width / total.max(1);
             eprint!("\r导入 importing [{}{}] {done}/{total}", "#".repeat(filled), " ".repeat(width - filled));
@@ -415,7 +431,11 @@ fn import_command(config: &Config, file: &std::path::Path, org: &str, inspection
         Ok((id, report))
     })
     .map_err(problem)?;
-    println!("imported into inspection {id}: {} categories, {} problems, {} measures", r.categories, r.problems, r.measures);
+    let n = |c: import::ImportCounts| format!("{} categories, {} problems, {} measures", c.categories, c.problems, c.measures);
+    println!("imported into inspection {id}: {}", n(r.created));
+    if r.existing.total() > 0 {
+        println!("already there: {}; updated: {}; unchanged: {}; skipped: {}", n(r.existing), n(r.updated), n(r.unchanged), n(r.skipped));
+    }
     Ok(())
 }
 

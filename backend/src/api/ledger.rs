@@ -16,7 +16,7 @@ use crate::domain::audit::AuditView;
 use crate::domain::ledger::closeout::{self, CloseoutInput};
 use crate::domain::ledger::comments::{self, CommentView, NewComment, Subject};
 use crate::domain::ledger::extensions::{self, ExtensionDecisionInput, ExtensionView, NewExtension};
-use crate::domain::ledger::import::{self, ImportReport};
+use crate::domain::ledger::import::{self, ImportReport, OnExisting};
 use crate::domain::ledger::inspections::{self, InspectionPatch, InspectionQuery, InspectionView, NewInspection};
 use crate::domain::ledger::lookbacks::{self, LookbackView, NewLookback};
 use crate::domain::ledger::measures::{self, MeasurePatch, MeasureView, NewMeasure, ProgressEntry, ProgressInput};
@@ -24,7 +24,7 @@ use crate::domain::ledger::query::{self, InspectionStats, LedgerRow, MeasureQuer
 use crate::domain::ledger::signoffs::{self, BatchSignoffInput, BatchSignoffResult, SignoffInput, SignoffOutcome, SignoffsView};
 use crate::domain::ledger::structure::{self, CategoryInput, CategoryView, NewProblem, ProblemPatch, ProblemView};
 use crate::domain::Page;
-use crate::error::AppResult;
+use crate::error::{AppResult, Problem};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -737,18 +737,32 @@ async fn inspection_stats(
 pub struct ImportQuery {
     /// Check and preview only; nothing is written.
     pub dry_run: Option<bool>,
+    /// What to do with the document's categories, problems and measures that the inspection
+    /// already holds: `skip`, `update` or `add`. Needed for a real import when there are any.
+    pub on_existing: Option<OnExisting>,
 }
 
 /// Import categories, problems and measures from a ledger document (the format of
-/// `fixtures/changyang-2021/ledger.json`, with optional `responsible_leader`, `lead_department`,
-/// `supporting_departments`, `assignees` (names), `kind`, `deadline`, `title`). `dry_run=true`
-/// answers what would be created and every error with its JSON pointer; a real import is all
-/// or nothing (422 with the same errors).
+/// `fixtures/changyang-2021/ledger.json`, with optional `feedback`, `responsible_leader`,
+/// `lead_department`, `supporting_departments`, `assignees` (names), `kind` (立行立改 / 限期整改 /
+/// 长期坚持 or the codes), `deadline`, `title`). A category with the title of one the inspection
+/// holds, a problem with the title of one in that category and a measure with the title of one
+/// in that problem (trimmed) already exist: `on_existing` says whether to skip them, update
+/// them (as an edit would; measures handed in for sign-off or done, and closed-out problems,
+/// stay as they are) or add them anyway. `dry_run=true` answers what each choice would create,
+/// update and skip, the preview with each item new or existing, and every error with its JSON
+/// pointer; a real import is all or nothing (422 with the same errors; 409
+/// `import_has_existing` when something exists and no choice is given).
 #[utoipa::path(tag = "inspections", security(("bearer" = [])), params(("id" = i64, Path), ImportQuery),
     request_body(content = Object, description = "The ledger document"),
-    responses((status = 200, description = "Dry run: the preview and the errors", body = ImportReport),
+    responses((status = 200, description = "Dry run: the preview, the choices and the errors", body = ImportReport),
               (status = 201, description = "Imported", body = ImportReport),
-              BadRequest, Unauthorized, Forbidden, NotFound, Invalid))]
+              BadRequest, Unauthorized, Forbidden, NotFound,
+              (status = 409, description = "The document repeats what the inspection holds and `on_existing` is not given (`import_has_existing`)", body = Problem, content_type = "application/problem+json",
+                  example = json!({"type": "urn:rectify:problem:import_has_existing", "title": "Conflict", "status": 409,
+                      "detail": "3 categories, 30 problems and 105 measures of the document are already in the inspection; choose on_existing=skip, update or add",
+                      "code": "import_has_existing"})),
+              Invalid))]
 #[post("/inspections/{id}/import")]
 async fn import_ledger(
     auth: Authorized<AnyCaller>,
@@ -757,7 +771,7 @@ async fn import_ledger(
     q: web::Query<ImportQuery>,
     body: web::Json<serde_json::Value>,
 ) -> AppResult<HttpResponse> {
-    let (id, dry_run) = (id.into_inner(), q.dry_run.unwrap_or(false));
-    let report = db!(state, auth.caller, |c, who| import::import(c, &who, id, &body, dry_run, &mut |_, _| {}));
+    let (id, dry_run, on_existing) = (id.into_inner(), q.dry_run.unwrap_or(false), q.on_existing);
+    let report = db!(state, auth.caller, |c, who| import::import(c, &who, id, &body, dry_run, on_existing, &mut |_, _| {}));
     Ok(HttpResponse::build(if dry_run { StatusCode::OK } else { StatusCode::CREATED }).json(report))
 }

@@ -227,7 +227,7 @@ fn seed_ledger(conn: &mut DbConn, school: i64) -> AppResult<()> {
             }
         }
     }
-    let report = import::import(conn, &system, inspection.id, &doc, false, &mut |_, _| {})?;
+    let report = import::import(conn, &system, inspection.id, &doc, false, None, &mut |_, _| {})?;
     debug_assert_eq!(report.measures, 105);
     Ok(())
 }
@@ -259,7 +259,7 @@ pub const COUNTY_SCHOOLS: usize = 40;
 /// departments, 14 accounts and 3 inspections of 30 problems × 4 measures (14,400 measures in
 /// all), with assignees, deadlines around today and some progress. Once; needs the demo seed.
 pub fn seed_county(conn: &mut DbConn) -> AppResult<usize> {
-    use crate::domain::ledger::import::{apply, CategoryPlan, ProblemPlan};
+    use crate::domain::ledger::import::{apply, CategoryPlan, MeasurePlan, ProblemGiven, ProblemPlan};
     use crate::domain::ledger::inspections::{self as insp, NewInspection};
     use crate::domain::ledger::measures::NewMeasure;
     use crate::domain::ledger::{InspectionStatus, MeasureKind};
@@ -343,11 +343,12 @@ pub fn seed_county(conn: &mut DbConn) -> AppResult<usize> {
                                 feedback: String::new(),
                                 responsible_leader_id: Some(leaders[k % 3]),
                                 lead_department_id: Some(deps[k % deps.len()]),
+                                given: ProblemGiven { feedback: true, responsible_leader: true, lead_department: true },
                                 measures: (0..4)
                                     .map(|_| {
                                         k += 1;
                                         let text = texts[(k + n * 7 + round) % texts.len()];
-                                        NewMeasure {
+                                        MeasurePlan::from(NewMeasure {
                                             title: crate::domain::ledger::import::derive_title(text),
                                             content: text.into(),
                                             kind: [
@@ -361,7 +362,7 @@ pub fn seed_county(conn: &mut DbConn) -> AppResult<usize> {
                                             supporting_department_ids: if k % 5 == 0 { vec![deps[0]] } else { Vec::new() },
                                             assignee_ids: vec![staff[k % staff.len()]],
                                             deadline: Some(today + chrono::Duration::days(((k * 37 + n * 11) % 150) as i64 - 60)),
-                                        }
+                                        })
                                     })
                                     .collect(),
                             })

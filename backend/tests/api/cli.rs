@@ -82,6 +82,17 @@ fn the_command_line_imports_the_reference_ledger_all_or_nothing() {
     assert!(!ok && out.contains("/categories/0/problems/0/measures/0/assignees/0 unknown_user"), "{out}");
     let (ok, out) = rectify(&url, &["import", file, "--org", rectify::demo::SCHOOL], None);
     assert!(ok && out.contains("3 categories, 30 problems, 105 measures"), "{out}");
+    // Into that inspection again: refused without a choice, nothing duplicated with one.
+    let id = out.split("imported into inspection ").nth(1).and_then(|r| r.split(':').next()).unwrap().to_string();
+    let (ok, out) = rectify(&url, &["import", file, "--org", rectify::demo::SCHOOL, "--inspection", &id], None);
+    assert!(!ok && out.contains("import_has_existing"), "{out}");
+    let (ok, out) = rectify(&url, &["import", file, "--org", rectify::demo::SCHOOL, "--inspection", &id, "--on-existing", "always"], None);
+    assert!(!ok && out.contains("skip, update, add"), "{out}");
+    let (ok, out) = rectify(&url, &["import", file, "--org", rectify::demo::SCHOOL, "--inspection", &id, "--on-existing", "skip"], None);
+    assert!(
+        ok && out.contains("0 categories, 0 problems, 0 measures") && out.contains("skipped: 3 categories, 30 problems, 105 measures"),
+        "{out}"
+    );
     let app = TestApp::serve(db);
     let zgb = app.login("zgb");
     // Only the real import left an inspection behind.

@@ -376,10 +376,16 @@ export interface paths {
         put?: never;
         /**
          * Import categories, problems and measures from a ledger document (the format of
-         *     `fixtures/changyang-2021/ledger.json`, with optional `responsible_leader`, `lead_department`,
-         *     `supporting_departments`, `assignees` (names), `kind`, `deadline`, `title`). `dry_run=true`
-         *     answers what would be created and every error with its JSON pointer; a real import is all
-         *     or nothing (422 with the same errors).
+         *     `fixtures/changyang-2021/ledger.json`, with optional `feedback`, `responsible_leader`,
+         *     `lead_department`, `supporting_departments`, `assignees` (names), `kind` (立行立改 / 限期整改 /
+         *     长期坚持 or the codes), `deadline`, `title`). A category with the title of one the inspection
+         *     holds, a problem with the title of one in that category and a measure with the title of one
+         *     in that problem (trimmed) already exist: `on_existing` says whether to skip them, update
+         *     them (as an edit would; measures handed in for sign-off or done, and closed-out problems,
+         *     stay as they are) or add them anyway. `dry_run=true` answers what each choice would create,
+         *     update and skip, the preview with each item new or existing, and every error with its JSON
+         *     pointer; a real import is all or nothing (422 with the same errors; 409
+         *     `import_has_existing` when something exists and no choice is given).
          */
         post: operations["import_ledger"];
         delete?: never;
@@ -1454,15 +1460,56 @@ export interface components {
          * @enum {string}
          */
         GroupRole: "leader" | "deputy_leader" | "member" | "office_director";
-        /** @description What an import created, or (dry run) would create. */
-        ImportReport: {
+        /** @description Categories, problems and measures. */
+        ImportCounts: {
             categories: number;
+            measures: number;
+            problems: number;
+        };
+        /** @description What an import does with one choice for what exists. */
+        ImportOutcome: {
+            /** @description New rows written. */
+            created: components["schemas"]["ImportCounts"];
+            on_existing: components["schemas"]["OnExisting"];
+            /**
+             * @description Existing items left as they are although the document differs or repeats them: all of
+             *     them with `skip`; with `update`, measures handed in for sign-off or done and problems
+             *     whose close-out is requested or done.
+             */
+            skipped: components["schemas"]["ImportCounts"];
+            /** @description Existing items that already agree with the document (`update`; categories have only a title). */
+            unchanged: components["schemas"]["ImportCounts"];
+            /** @description Existing problems and measures whose fields change (`update`). */
+            updated: components["schemas"]["ImportCounts"];
+        };
+        /** @description What an import created, or (dry run) would create, update and skip. */
+        ImportReport: {
+            /** @description Categories, problems and measures in the document. */
+            categories: number;
+            /** @description Dry runs: what each choice would do, to choose from. */
+            choices: components["schemas"]["ImportOutcome"][];
+            /**
+             * @description What this import creates (a dry run: would create) with `on_existing`; without a choice
+             *     nothing that exists is touched, so these count as `skip` does. A real import without a
+             *     choice is refused (409 `import_has_existing`) when `existing` is not empty.
+             */
+            created: components["schemas"]["ImportCounts"];
             dry_run: boolean;
             /** @description Every problem found, with its JSON pointer into the document. */
             errors: components["schemas"]["FieldError"][];
+            /** @description Of those, the ones the inspection already holds. */
+            existing: components["schemas"]["ImportCounts"];
             measures: number;
+            on_existing?: null | components["schemas"]["OnExisting"];
+            /**
+             * @description The document's items in its order, with the labels they have after the import and
+             *     whether each exists (with `add`, everything is new and follows what exists).
+             */
             preview: components["schemas"]["PreviewCategory"][];
             problems: number;
+            skipped: components["schemas"]["ImportCounts"];
+            unchanged: components["schemas"]["ImportCounts"];
+            updated: components["schemas"]["ImportCounts"];
             /** @description Whether the document can be imported as it is. */
             valid: boolean;
         };
@@ -1539,6 +1586,11 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
+        /**
+         * @description Whether a document's item is new to the inspection or already in it.
+         * @enum {string}
+         */
+        ItemState: "new" | "existing";
         /** @description One row of the 台账: a measure with its problem and category, and names for people. */
         LedgerRow: {
             assignee_names: string[];
@@ -1778,6 +1830,13 @@ export interface components {
             problem_id?: number | null;
             read: boolean;
         };
+        /**
+         * @description What to do with the document's categories, problems and measures that the inspection
+         *     already holds (same trimmed title: a category in the inspection, a problem in that category,
+         *     a measure in that problem).
+         * @enum {string}
+         */
+        OnExisting: "skip" | "update" | "add";
         /** @description A new order: every id of the collection exactly once. */
         Order: {
             ids: number[];
@@ -2167,20 +2226,49 @@ export interface components {
             new_password: string;
         };
         PreviewCategory: {
+            /** Format: int64 */
+            existing_id?: number | null;
             label: string;
             problems: components["schemas"]["PreviewProblem"][];
+            state: components["schemas"]["ItemState"];
             title: string;
         };
         PreviewMeasure: {
-            /** Format: date */
+            /**
+             * @description Fields the document gives differently from the existing measure, named as in the
+             *     document (`text`, `kind`, `deadline`, `responsible_leader`, `lead_department`,
+             *     `supporting_departments`, `assignees`): what `update` changes unless `locked`.
+             */
+            changes: string[];
+            /**
+             * Format: date
+             * @description After the import.
+             */
             deadline?: string | null;
+            /**
+             * Format: int64
+             * @description The measure it matches, when existing.
+             */
+            existing_id?: number | null;
+            /** @description After the import. */
             kind: components["schemas"]["MeasureKind"];
+            /** @description The label it has after the import. */
             label: string;
+            /** @description Handed in for sign-off or done: `update` leaves it as it is. */
+            locked: boolean;
+            state: components["schemas"]["ItemState"];
             title: string;
         };
         PreviewProblem: {
+            /** @description `feedback`, `responsible_leader`, `lead_department`: what `update` changes unless `locked`. */
+            changes: string[];
+            /** Format: int64 */
+            existing_id?: number | null;
             label: string;
+            /** @description Close-out requested or done: `update` leaves the problem's fields as they are. */
+            locked: boolean;
             measures: components["schemas"]["PreviewMeasure"][];
+            state: components["schemas"]["ItemState"];
             title: string;
         };
         /**
@@ -4588,6 +4676,11 @@ export interface operations {
             query?: {
                 /** @description Check and preview only; nothing is written. */
                 dry_run?: boolean;
+                /**
+                 * @description What to do with the document's categories, problems and measures that the inspection
+                 *     already holds: `skip`, `update` or `add`. Needed for a real import when there are any.
+                 */
+                on_existing?: components["schemas"]["OnExisting"];
             };
             header?: never;
             path: {
@@ -4602,7 +4695,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Dry run: the preview and the errors */
+            /** @description Dry run: the preview, the choices and the errors */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4653,6 +4746,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The document repeats what the inspection holds and `on_existing` is not given (`import_has_existing`) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "import_has_existing",
+                     *       "detail": "3 categories, 30 problems and 105 measures of the document are already in the inspection; choose on_existing=skip, update or add",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "urn:rectify:problem:import_has_existing"
+                     *     }
+                     */
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };

@@ -303,43 +303,51 @@ pub fn update(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
         if m.version != expected_version {
             return Err(AppError::version_mismatch());
         }
-        let mut errors = Vec::new();
-        let title = patch.title.as_deref().map(|t| required_text(&mut errors, "/title", t, 200)).unwrap_or(m.title.clone());
-        let content = patch.content.as_deref().map(|t| optional_text(&mut errors, "/content", t, 10_000)).unwrap_or(m.content.clone());
-        let leader = patch.responsible_leader_id.unwrap_or(m.responsible_leader_id);
-        let lead = patch.lead_department_id.unwrap_or(m.lead_department_id);
-        let deadline = patch.deadline.unwrap_or(m.deadline);
-        let kind = patch.kind.map(|k| k.as_str()).unwrap_or(&m.kind).to_string();
-        validate_refs(
-            conn,
-            m.organisation_id,
-            leader,
-            lead,
-            patch.supporting_department_ids.as_deref().unwrap_or(&[]),
-            patch.assignee_ids.as_deref().unwrap_or(&[]),
-            &mut errors,
-        )?;
-        check(errors)?;
-        let changed = diesel::update(measures::table.find(id).filter(measures::version.eq(expected_version)))
-            .set((
-                measures::title.eq(&title),
-                measures::content.eq(&content),
-                measures::kind.eq(&kind),
-                measures::responsible_leader_id.eq(leader),
-                measures::lead_department_id.eq(lead),
-                measures::deadline.eq(deadline),
-                measures::version.eq(expected_version + 1),
-                measures::updated_at.eq(now()),
-            ))
-            .execute(conn)?;
-        if changed == 0 {
-            return Err(AppError::version_mismatch());
-        }
-        set_links(conn, id, patch.supporting_department_ids.as_deref(), patch.assignee_ids.as_deref())?;
-        let m = measures::table.find(id).select(Measure::as_select()).first(conn)?;
-        let v = view(conn, m)?;
-        logged(conn, caller, "measure.update", v)
+        write_patch(conn, caller, m, patch)
     })
+}
+
+/// Checks and writes a change to a measure as read (its version moves on), and records it in
+/// the audit log: the one way a measure's fields change, for an edit and for an import alike.
+/// The caller has checked that it may make the change. Its status is never touched.
+pub(super) fn write_patch(conn: &mut DbConn, caller: &Caller, m: Measure, patch: MeasurePatch) -> AppResult<MeasureView> {
+    let (id, expected_version) = (m.id, m.version);
+    let mut errors = Vec::new();
+    let title = patch.title.as_deref().map(|t| required_text(&mut errors, "/title", t, 200)).unwrap_or(m.title.clone());
+    let content = patch.content.as_deref().map(|t| optional_text(&mut errors, "/content", t, 10_000)).unwrap_or(m.content.clone());
+    let leader = patch.responsible_leader_id.unwrap_or(m.responsible_leader_id);
+    let lead = patch.lead_department_id.unwrap_or(m.lead_department_id);
+    let deadline = patch.deadline.unwrap_or(m.deadline);
+    let kind = patch.kind.map(|k| k.as_str()).unwrap_or(&m.kind).to_string();
+    validate_refs(
+        conn,
+        m.organisation_id,
+        leader,
+        lead,
+        patch.supporting_department_ids.as_deref().unwrap_or(&[]),
+        patch.assignee_ids.as_deref().unwrap_or(&[]),
+        &mut errors,
+    )?;
+    check(errors)?;
+    let changed = diesel::update(measures::table.find(id).filter(measures::version.eq(expected_version)))
+        .set((
+            measures::title.eq(&title),
+            measures::content.eq(&content),
+            measures::kind.eq(&kind),
+            measures::responsible_leader_id.eq(leader),
+            measures::lead_department_id.eq(lead),
+            measures::deadline.eq(deadline),
+            measures::version.eq(expected_version + 1),
+            measures::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    if changed == 0 {
+        return Err(AppError::version_mismatch());
+    }
+    set_links(conn, id, patch.supporting_department_ids.as_deref(), patch.assignee_ids.as_deref())?;
+    let m = measures::table.find(id).select(Measure::as_select()).first(conn)?;
+    let v = view(conn, m)?;
+    logged(conn, caller, "measure.update", v)
 }
 
 pub fn delete(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64) -> AppResult<()> {

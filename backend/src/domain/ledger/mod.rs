@@ -68,6 +68,23 @@ text_enum!(
     }
 );
 
+impl MeasureKind {
+    /// The kind as people write it: 立行立改 / 限期整改 / 长期坚持, or its code.
+    pub fn from_input(s: &str) -> Option<MeasureKind> {
+        let s = s.trim();
+        MeasureKind::parse(s).or_else(|| MeasureKind::ALL.iter().copied().find(|k| k.name_zh() == s))
+    }
+
+    /// The name the report and the screens use.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            MeasureKind::Immediate => "立行立改",
+            MeasureKind::TimeBound => "限期整改",
+            MeasureKind::LongTerm => "长期坚持",
+        }
+    }
+}
+
 text_enum!(
     MeasureStatus {
         NotStarted = "not_started",
@@ -184,4 +201,29 @@ pub fn today_in(conn: &mut DbConn, organisation_id: i64) -> AppResult<NaiveDate>
 pub fn today_in_zone(tz: &str) -> NaiveDate {
     let zone: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::Asia::Shanghai);
     Utc::now().with_timezone(&zone).date_naive()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MeasureKind;
+
+    #[test]
+    fn measure_kinds_are_read_as_people_write_them_and_as_codes() {
+        for (text, kind) in [
+            ("立行立改", MeasureKind::Immediate),
+            ("限期整改", MeasureKind::TimeBound),
+            ("长期坚持", MeasureKind::LongTerm),
+            (" 长期坚持 ", MeasureKind::LongTerm),
+            ("immediate", MeasureKind::Immediate),
+            ("time_bound", MeasureKind::TimeBound),
+            ("long_term", MeasureKind::LongTerm),
+        ] {
+            assert_eq!(MeasureKind::from_input(text), Some(kind), "{text:?}");
+        }
+        for bad in ["", "立即整改", "长期", "Immediate", "soon"] {
+            assert_eq!(MeasureKind::from_input(bad), None, "{bad:?}");
+        }
+        // The codes alone stay the wire format.
+        assert_eq!(MeasureKind::parse("长期坚持"), None);
+    }
 }

@@ -485,41 +485,48 @@ fn editable_problem(conn: &mut DbConn, caller: &Caller, id: i64, expected_versio
 pub fn update_problem(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64, patch: ProblemPatch) -> AppResult<ProblemView> {
     write_tx(conn, |conn| {
         let (p, i) = editable_problem(conn, caller, id, expected_version)?;
-        let mut errors = Vec::new();
-        let title = patch.title.as_deref().map(|t| required_text(&mut errors, "/title", t, 200)).unwrap_or(p.title.clone());
-        let feedback = patch.feedback.as_deref().map(|t| optional_text(&mut errors, "/feedback", t, 10_000)).unwrap_or(p.feedback.clone());
-        let category_id = patch.category_id.unwrap_or(p.category_id);
-        if category_id != p.category_id {
-            category_of(conn, p.inspection_id, category_id, &mut errors)?;
-        }
-        let leader = patch.responsible_leader_id.unwrap_or(p.responsible_leader_id);
-        let dep = patch.lead_department_id.unwrap_or(p.lead_department_id);
-        check_refs(conn, i.organisation_id, &mut errors, &at("/responsible_leader_id", leader), &at("/lead_department_id", dep))?;
-        check(errors)?;
-        // Moved: to the end of the new category.
-        let ordinal = if category_id != p.category_id { i32::MAX / 2 } else { p.ordinal };
-        let changed = diesel::update(problems::table.find(id).filter(problems::version.eq(expected_version)))
-            .set((
-                problems::title.eq(&title),
-                problems::feedback.eq(&feedback),
-                problems::category_id.eq(category_id),
-                problems::ordinal.eq(ordinal),
-                problems::responsible_leader_id.eq(leader),
-                problems::lead_department_id.eq(dep),
-                problems::version.eq(expected_version + 1),
-                problems::updated_at.eq(now()),
-            ))
-            .execute(conn)?;
-        if changed == 0 {
-            return Err(AppError::version_mismatch());
-        }
-        if category_id != p.category_id {
-            renumber_problems(conn, p.inspection_id)?;
-        }
-        let p = problems::table.find(id).select(Problem::as_select()).first(conn)?;
-        let v = problem_view(conn, p)?;
-        logged(conn, caller, i.organisation_id, "problem.update", v)
+        write_problem_patch(conn, caller, i.organisation_id, p, patch)
     })
+}
+
+/// Checks and writes a change to a problem as read (its version moves on), and records it in
+/// the audit log: for an edit and for an import alike. The caller has checked that it may.
+pub(super) fn write_problem_patch(conn: &mut DbConn, caller: &Caller, org: i64, p: Problem, patch: ProblemPatch) -> AppResult<ProblemView> {
+    let (id, expected_version) = (p.id, p.version);
+    let mut errors = Vec::new();
+    let title = patch.title.as_deref().map(|t| required_text(&mut errors, "/title", t, 200)).unwrap_or(p.title.clone());
+    let feedback = patch.feedback.as_deref().map(|t| optional_text(&mut errors, "/feedback", t, 10_000)).unwrap_or(p.feedback.clone());
+    let category_id = patch.category_id.unwrap_or(p.category_id);
+    if category_id != p.category_id {
+        category_of(conn, p.inspection_id, category_id, &mut errors)?;
+    }
+    let leader = patch.responsible_leader_id.unwrap_or(p.responsible_leader_id);
+    let dep = patch.lead_department_id.unwrap_or(p.lead_department_id);
+    check_refs(conn, org, &mut errors, &at("/responsible_leader_id", leader), &at("/lead_department_id", dep))?;
+    check(errors)?;
+    // Moved: to the end of the new category.
+    let ordinal = if category_id != p.category_id { i32::MAX / 2 } else { p.ordinal };
+    let changed = diesel::update(problems::table.find(id).filter(problems::version.eq(expected_version)))
+        .set((
+            problems::title.eq(&title),
+            problems::feedback.eq(&feedback),
+            problems::category_id.eq(category_id),
+            problems::ordinal.eq(ordinal),
+            problems::responsible_leader_id.eq(leader),
+            problems::lead_department_id.eq(dep),
+            problems::version.eq(expected_version + 1),
+            problems::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    if changed == 0 {
+        return Err(AppError::version_mismatch());
+    }
+    if category_id != p.category_id {
+        renumber_problems(conn, p.inspection_id)?;
+    }
+    let p = problems::table.find(id).select(Problem::as_select()).first(conn)?;
+    let v = problem_view(conn, p)?;
+    logged(conn, caller, org, "problem.update", v)
 }
 
 pub fn delete_problem(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64) -> AppResult<()> {

@@ -95,6 +95,13 @@ pub fn submittable(status: MeasureStatus) -> bool {
     matches!(status, MeasureStatus::NotStarted | MeasureStatus::InProgress)
 }
 
+/// Whether a measure's own fields may still be rewritten wholesale (by an import that updates
+/// what exists): only before it is handed in. Once submitted, what the reviewers sign off, or
+/// signed off, stays as they saw it; changes then go through a return (退回) or an extension.
+pub fn open_to_import_update(status: MeasureStatus) -> bool {
+    submittable(status)
+}
+
 /// Statuses in which a measure counts as done.
 pub const DONE: [MeasureStatus; 2] = [MeasureStatus::Verified, MeasureStatus::Monitoring];
 
@@ -179,6 +186,13 @@ mod tests {
     fn only_open_measures_are_submitted() {
         for status in MeasureStatus::ALL.iter().copied() {
             assert_eq!(submittable(status), matches!(status, NotStarted | InProgress), "{status:?}");
+        }
+    }
+
+    #[test]
+    fn an_import_updates_only_measures_not_yet_handed_in() {
+        for status in MeasureStatus::ALL.iter().copied() {
+            assert_eq!(open_to_import_update(status), matches!(status, NotStarted | InProgress), "{status:?}");
         }
     }
 
