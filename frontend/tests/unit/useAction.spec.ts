@@ -18,7 +18,7 @@ describe('messageFor', () => {
       { pointer: '/title', code: 'required', message: 'a title' },
       { pointer: '/items/0/new_deadline', code: 'invalid_date', message: 'a date' },
     ])
-    expect(messageFor(e)).toBe('填写有误，请检查：标题：必填；新的完成时限：日期格式不正确')
+    expect(messageFor(e)).toBe('填写有误，请检查：标题：必填；新的完成时限：日期无效，应写成 2021-09-30 这样的日期')
     const odd = messageFor(new ApiError(400, 'brand_new_code', 'the request body does not fit the schema'))
     expect(odd).toBe('操作失败（错误代码 brand_new_code），请稍后重试或联系管理员')
     expect(messageFor(new ApiError(502, 'http_502', ''))).toBe('服务器暂时无法访问，请稍后重试')
@@ -31,7 +31,7 @@ describe('messageFor', () => {
       { pointer: '/measures/0/deadline', code: 'invalid_date', message: 'x' },
     ])
     await run(() => Promise.reject(refused))
-    expect({ ...fieldErrors }).toEqual({ title: '必填', deadline: '日期格式不正确' })
+    expect({ ...fieldErrors }).toEqual({ title: '必填', deadline: '日期无效，应写成 2021-09-30 这样的日期' })
     await run(() => Promise.resolve(1))
     expect({ ...fieldErrors }).toEqual({})
   })
