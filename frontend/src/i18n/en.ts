@@ -32,6 +32,7 @@ export default {
     name: 'Name',
   },
   nav: {
+    menu: 'Menu',
     tasks: 'My tasks',
     reviews: 'To review',
     ledger: 'Ledger',
@@ -107,6 +108,8 @@ export default {
     openItem: 'Open',
   },
   measure: {
+    decisionComment: 'Comment (a reason is required for a return)',
+    commentPlaceholder: 'Write a comment…',
     content: 'Measure',
     problem: 'Problem',
     kind: 'Kind',
@@ -167,6 +170,8 @@ export default {
     deleteReason: 'Reason for deleting',
   },
   ledger: {
+    pageSize: 'Rows per page',
+    perPage: '{n} / page',
     title: 'Rectification ledger',
     inspection: 'Inspection',
     category: 'Category',
@@ -197,6 +202,7 @@ export default {
     dueSoonList: 'Due soon',
   },
   inspections: {
+    categoryTitle: 'Name of the new category',
     title: 'Inspections',
     create: 'New inspection',
     inspector: 'Inspecting body',
@@ -236,6 +242,8 @@ export default {
     needsMore: 'Measures needing more evidence',
   },
   audit: {
+    fromDate: 'From date',
+    toDate: 'To date',
     change: '{field}: {from} → {to}',
     title: 'Audit log',
     verify: 'Verify hash chain',
@@ -285,6 +293,9 @@ export default {
     closeout_status: 'Close-out',
   },
   admin: {
+    searchUsers: 'Search users (user name or name)',
+    departmentName: 'Department name',
+    prefix: 'Prefix',
     users: 'Users',
     departments: 'Departments',
     tokens: 'API tokens',

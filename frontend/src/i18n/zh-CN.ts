@@ -32,6 +32,7 @@ export default {
     name: '名称',
   },
   nav: {
+    menu: '菜单',
     tasks: '我的任务',
     reviews: '待我审核',
     ledger: '整改台账',
@@ -101,6 +102,8 @@ export default {
     openItem: '办理',
   },
   measure: {
+    decisionComment: '审核意见（退回时必填理由）',
+    commentPlaceholder: '写下评论……',
     content: '整改措施',
     problem: '反馈问题',
     kind: '类型',
@@ -161,6 +164,8 @@ export default {
     deleteReason: '删除理由',
   },
   ledger: {
+    pageSize: '每页条数',
+    perPage: '{n} 条/页',
     title: '整改台账',
     inspection: '巡察轮次',
     category: '方面',
@@ -191,6 +196,7 @@ export default {
     dueSoonList: '即将到期',
   },
   inspections: {
+    categoryTitle: '新方面的名称',
     title: '巡察轮次',
     create: '新建巡察轮次',
     inspector: '巡察组',
@@ -230,6 +236,8 @@ export default {
     needsMore: '需补充材料的措施',
   },
   audit: {
+    fromDate: '开始日期',
+    toDate: '结束日期',
     change: '{field}：{from} → {to}',
     title: '审计日志',
     verify: '校验哈希链',
@@ -279,6 +287,9 @@ export default {
     closeout_status: '销号状态',
   },
   admin: {
+    searchUsers: '搜索用户（用户名或姓名）',
+    departmentName: '部门名称',
+    prefix: '令牌前缀',
     users: '用户',
     departments: '部门',
     tokens: 'API 令牌',
