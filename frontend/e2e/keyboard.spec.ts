@@ -52,8 +52,10 @@ async function tabTo(page: Page, wanted: (f: Focused) => boolean, what: string, 
   throw new Error(`Tab never reached ${what}; focus went through: ${seen.join(' | ')}`)
 }
 
-const menuEntry = (label: string, drawer = false) => (f: Focused) =>
-  f.classes.includes('nav-item') && f.text === label && f.inDrawer === drawer
+const menuEntry =
+  (label: string, drawer = false) =>
+  (f: Focused) =>
+    f.classes.includes('nav-item') && f.text === label && f.inDrawer === drawer
 
 /** Signs in on the login page by typing. */
 async function signIn(page: Page, username: string) {
