@@ -1,6 +1,6 @@
 import AxeBuilder from '@axe-core/playwright'
 import { expect, test, type Page } from '@playwright/test'
-import { measureId, signIn } from './helpers'
+import { measureId, shoot, signIn } from './helpers'
 
 // axe-core on every main page, in both languages, at desktop and phone width: no critical or
 // serious violation. The app is served with a strict CSP, which axe's injected script needs
@@ -16,9 +16,10 @@ interface Finding {
 }
 
 /** Waits until the page has loaded its data, then runs axe and keeps its critical and serious findings. */
-async function scan(page: Page, name: string, findings: Finding[], counts: Record<string, string>) {
+async function scan(page: Page, name: string, findings: Finding[], counts: Record<string, string>, shot: string) {
   await page.waitForLoadState('networkidle')
   await expect(page.locator('.el-loading-mask:visible')).toHaveCount(0)
+  await shoot(page, `a11y-${shot}-${name}`)
   // (Legacy mode: axe runs in the page itself, without opening a page of its own per scan; the
   // app has no cross-origin frames.)
   const { violations } = await new AxeBuilder({ page }).setLegacyMode(true).analyze()
@@ -56,27 +57,27 @@ for (const [size, viewport] of Object.entries(VIEWPORTS)) {
         }, locale)
         await page.goto('/login')
         await expect(page.locator('input[name=username]')).toBeVisible()
-        await scan(page, 'login', findings, counts)
+        await scan(page, 'login', findings, counts, `${locale}-${size}`)
 
         await signIn(page, 'majp', locale)
         for (const path of ['/tasks', '/reviews', '/ledger', '/dashboard', '/bureau', '/audit', '/notifications']) {
           await page.goto(path)
-          await scan(page, path.slice(1), findings, counts)
+          await scan(page, path.slice(1), findings, counts, `${locale}-${size}`)
         }
         await page.goto(`/measures/${await measureId(page, 6, 1)}`)
         await expect(page.getByTestId('signoffs')).toBeVisible()
-        await scan(page, 'measure', findings, counts)
+        await scan(page, 'measure', findings, counts, `${locale}-${size}`)
 
         await signIn(page, 'zgb', locale)
         for (const path of ['/inspections', '/admin']) {
           await page.goto(path)
-          await scan(page, path.slice(1), findings, counts)
+          await scan(page, path.slice(1), findings, counts, `${locale}-${size}`)
         }
         await page.goto('/inspections')
         await page.locator('.el-table__row').first().click()
         await expect(page).toHaveURL(/\/inspections\/\d+$/)
         await expect(page.locator('.category').first()).toBeVisible()
-        await scan(page, 'inspection', findings, counts)
+        await scan(page, 'inspection', findings, counts, `${locale}-${size}`)
 
         console.log(
           `axe critical+serious rules/elements (${locale}, ${size}): ` +
