@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test'
-import { PASSWORD } from './helpers'
+import { PASSWORD, shoot } from './helpers'
 
 // Everything with the keyboard alone: no click, no tap, only Tab, Enter, Escape and typing.
 
@@ -100,6 +100,7 @@ test('desktop: every menu entry, a ledger row, a notification and a task with th
   await page.keyboard.press('Enter')
   await expect(page.getByTestId('ledger-table').locator('.el-table__row').first()).toBeVisible()
   const row = await tabTo(page, (f) => f.test === 'ledger-link', 'the first row of the ledger')
+  await shoot(page, 'keyboard-ledger-focus')
   await page.keyboard.press('Enter')
   await expect(page).toHaveURL(new RegExp(`${row.href}$`))
 
@@ -110,6 +111,7 @@ test('desktop: every menu entry, a ledger row, a notification and a task with th
   await expect(page).toHaveURL(/\/notifications$/)
   await expect(page.getByTestId('notification').first()).toBeVisible()
   await tabTo(page, (f) => f.test === 'notification', 'the first notification')
+  await shoot(page, 'keyboard-notification-focus')
   await page.keyboard.press('Enter')
   await expect(page).toHaveURL(/\/(measures|problems)\/\d+$/)
 
@@ -143,6 +145,7 @@ test('phone: the menu button opens the drawer, focus goes into it, Escape closes
   await expect(drawer).toBeVisible()
   await expect.poll(async () => (await focused(page)).classes).toContain('nav-item')
   expect((await focused(page)).inDrawer).toBe(true)
+  await shoot(page, 'phone-menu-drawer')
   await page.keyboard.press('Escape')
   await expect(drawer).toBeHidden()
   await expect.poll(async () => (await focused(page)).test).toBe('menu-button')
