@@ -48,7 +48,7 @@ test('staff pages fit a 375 px phone', async ({ page }) => {
   await expectNoHorizontalScroll(page)
   await shoot(page, 'phone-measure')
   await page.goto('/ledger')
-  await expect(page.getByTestId('ledger-table')).toBeVisible()
+  await expect(page.getByTestId('ledger-cards').getByTestId('ledger-card').first()).toBeVisible()
   await expectNoHorizontalScroll(page)
   await shoot(page, 'phone-ledger')
 })

@@ -34,6 +34,7 @@ export default {
     name: 'Name',
   },
   nav: {
+    menu: 'Menu',
     tasks: 'My tasks',
     reviews: 'To review',
     ledger: 'Ledger',
@@ -149,6 +150,7 @@ export default {
     batchSelect: 'Select',
     evidenceCount: '{n} pieces of evidence',
     noEvidence: 'No evidence yet',
+    commentPlaceholder: 'Write a comment…',
     content: 'Measure',
     problem: 'Problem',
     kind: 'Kind',
@@ -210,6 +212,8 @@ export default {
   },
   ledger: {
     dueWithin: 'Due within {n} days',
+    pageSize: 'Rows per page',
+    perPage: '{n} / page',
     title: 'Rectification ledger',
     inspection: 'Inspection',
     category: 'Category',
@@ -245,6 +249,7 @@ export default {
   inspections: {
     empty: 'No inspections yet. Create one to record the problems the inspection team fed back',
     requestCloseoutConfirm: 'The bureau will decide the close-out. Request it?',
+    categoryTitle: 'Name of the new category',
     title: 'Inspections',
     create: 'New inspection',
     inspector: 'Inspecting body',
@@ -430,6 +435,8 @@ export default {
   admin: {
     organisation: 'Organisation',
     tokenPrefix: 'Token prefix',
+    searchUsers: 'Search users (user name or name)',
+    departmentName: 'Department name',
     users: 'Users',
     departments: 'Departments',
     tokens: 'API tokens',

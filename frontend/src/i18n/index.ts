@@ -15,6 +15,8 @@ export const i18n = createI18n({
   fallbackLocale: 'zh-CN',
   messages: { 'zh-CN': zhCN, en },
 })
+// The page's language for screen readers (and axe) from the start, not only after a switch.
+document.documentElement.lang = savedLocale()
 
 /** Switches the language and remembers it for the next visit. */
 export function setLocale(locale: Locale) {

@@ -34,6 +34,7 @@ export default {
     name: '名称',
   },
   nav: {
+    menu: '菜单',
     tasks: '我的任务',
     reviews: '待我审核',
     ledger: '整改台账',
@@ -149,6 +150,7 @@ export default {
     batchSelect: '选择',
     evidenceCount: '佐证材料 {n} 份',
     noEvidence: '尚无佐证材料',
+    commentPlaceholder: '写下评论……',
     content: '整改措施',
     problem: '反馈问题',
     kind: '类型',
@@ -210,6 +212,8 @@ export default {
   },
   ledger: {
     dueWithin: '{n} 天内到期',
+    pageSize: '每页条数',
+    perPage: '{n} 条/页',
     title: '整改台账',
     inspection: '巡察轮次',
     category: '方面',
@@ -245,6 +249,7 @@ export default {
   inspections: {
     empty: '暂无巡察轮次。点击“新建巡察轮次”登记巡察组反馈的问题',
     requestCloseoutConfirm: '申请销号后将由教育局审定，其间不能再修改措施。确定申请销号？',
+    categoryTitle: '新方面的名称',
     title: '巡察轮次',
     create: '新建巡察轮次',
     inspector: '巡察组',
@@ -429,6 +434,8 @@ export default {
   admin: {
     organisation: '单位',
     tokenPrefix: '令牌前缀',
+    searchUsers: '搜索用户（用户名或姓名）',
+    departmentName: '部门名称',
     users: '用户',
     departments: '部门',
     tokens: 'API 令牌',
