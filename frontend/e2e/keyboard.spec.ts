@@ -55,7 +55,8 @@ async function tabTo(page: Page, wanted: (f: Focused) => boolean, what: string, 
 const menuEntry =
   (label: string, drawer = false) =>
   (f: Focused) =>
-    f.classes.includes('nav-item') && f.text === label && f.inDrawer === drawer
+    // (An entry holding work ends with its count: 我的任务 30.)
+    f.classes.includes('nav-item') && f.text.replace(/\s*\d+$/, '').trim() === label && f.inDrawer === drawer
 
 /** Signs in on the login page by typing. */
 async function signIn(page: Page, username: string) {
