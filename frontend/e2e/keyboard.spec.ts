@@ -153,7 +153,6 @@ test('phone: the menu button opens the drawer, focus goes into it, Escape closes
 
   // Every entry of the bureau supervisor's menu, through the drawer.
   for (const [label, path] of [
-    ['我的任务', '/tasks'],
     ['待我审核', '/reviews'],
     ['整改台账', '/ledger'],
     ['挂图作战', '/dashboard'],

@@ -7,8 +7,8 @@ test('the ledger filters on the server and pages through 105 measures', async ({
   const table = page.getByTestId('ledger-table')
   const pager = page.getByTestId('pager')
   await expect(pager).toContainText('105')
-  await expect(table).toContainText('1.理论武装不够问题')
-  await expect(table).toContainText('1.①强化思想武装')
+  await expect(table).toContainText('1. 理论武装不够问题')
+  await expect(table).toContainText('1.① 强化思想武装')
 
   // A few columns by default; the column chooser shows the others and remembers them.
   const header = table.locator('.el-table__header')

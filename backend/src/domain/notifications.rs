@@ -177,9 +177,9 @@ fn remind_in(conn: &mut DbConn, organisation: i64, today: NaiveDate) -> AppResul
         users.sort();
         users.dedup();
         let (kind, message) = match (deadline - today).num_days() {
-            d if d < 0 => ("overdue".to_string(), format!("{} 已逾期（期限 {deadline}）", describe(m))),
+            d if d < 0 => ("overdue".to_string(), format!("{} 已逾期 {} 天（完成时限 {deadline}）", describe(m), -d)),
             1 => ("deadline_in_1_day".to_string(), format!("{} 明天到期（{deadline}）", describe(m))),
-            d => (format!("deadline_in_{d}_days"), format!("{} 还有 {d} 天到期（{deadline}）", describe(m))),
+            d => (format!("deadline_in_{d}_days"), format!("{} {d} 天后到期（{deadline}）", describe(m))),
         };
         sent += send(conn, &users, &kind, m, &message, Some(&format!("{kind}:{}:{deadline}", m.id)))?;
     }

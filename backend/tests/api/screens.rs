@@ -43,6 +43,10 @@ on_both_databases!(a_return_is_not_an_approval_the_evidence_can_contradict, |app
         assert_eq!(s["evidence_changed"], false, "no standing approval saw other evidence: {s}");
         assert_eq!(s["next_reviewers"], next);
     }
+    // The assignee is told in the stages' own words.
+    let inbox = app.get("/api/v1/me/notifications?kind=approved", &jiangf).ok(200).clone();
+    let said: Vec<&str> = inbox["items"].as_array().unwrap().iter().map(|n| n["message"].as_str().unwrap()).collect();
+    assert_eq!(said, ["1.① 强化思想武装 核验通过", "1.① 强化思想武装 审批同意", "1.① 强化思想武装 审核通过"]);
     let s = signoffs();
     let items = s["items"].as_array().unwrap();
     let returned = items.iter().find(|i| i["decision"] == "return").unwrap();

@@ -56,7 +56,9 @@ const fields = (e: Event) => (e.summary ?? {}) as Record<string, unknown>
 /** The person who acted, with their title: 张红昌（校党委书记、校长）. */
 export function actorName(e: Event): string {
   const name = e.actor_name || e.actor || ''
-  return e.actor_title ? `${name}（${e.actor_title}）` : name
+  // A title with brackets of its own (党政办公室（整改办）) is not nested in another pair.
+  const title = e.actor_title?.replace(/（/g, '，').replace(/）/g, '')
+  return title ? `${name}（${title}）` : name
 }
 
 /** What the event is about: 1.① 强化思想武装, never `measure #9` while it can be named. */
@@ -107,15 +109,23 @@ const HIDDEN = [
 ]
 
 /** A value recorded in the audit log, as shown: statuses and kinds named, ids as names, lists joined. */
-function shownValue(field: string, value: unknown, names: Record<string, string> = {}): string {
+function shownValue(field: string, value: unknown, names: Record<string, string> = {}, full = false): string {
   const { t, te } = i18n.global
-  if (value === null || value === undefined || value === '') return '—'
-  if (Array.isArray(value)) return value.length ? value.map((v) => shownValue(field, v, names)).join('、') : '—'
+  if (value === null || value === undefined || value === '') return t('common.none')
+  if (Array.isArray(value))
+    return value.length ? value.map((v) => shownValue(field, v, names, full)).join('、') : t('common.none')
+  // Counts of an import (方面 3、问题 30、措施 105); other records as they are.
+  if (typeof value === 'object' && Object.values(value).every((v) => typeof v === 'number'))
+    return Object.entries(value)
+      .map(([k, v]) => `${fieldName(k)} ${v}`)
+      .join('、')
   if (typeof value === 'object') return JSON.stringify(value)
   if (typeof value === 'boolean') return t(value ? 'common.yes' : 'common.no')
   if (USER_FIELDS.includes(field)) return names[`user:${value}`] ?? String(value)
   if (DEPARTMENT_FIELDS.includes(field)) return names[`department:${value}`] ?? String(value)
-  if (DIGESTS.includes(field) && typeof value === 'string' && value.length > 12) return `${value.slice(0, 10)}…`
+  if (DIGESTS.includes(field) && typeof value === 'string' && value.length > 12 && !full)
+    return `${value.slice(0, 10)}…`
+  if (field === 'on_existing' && te(`inspections.onExisting.${value}`)) return t(`inspections.onExisting.${value}`)
   for (const group of ['status', 'kind', 'closeout', 'stage', 'result', 'decision'] as const) {
     const key = `${group}.${String(value)}`
     if ((field === group || field === `${group}_status`) && te(key)) return t(key)
@@ -126,6 +136,9 @@ function shownValue(field: string, value: unknown, names: Record<string, string>
   if (field.endsWith('_at') && typeof value === 'string') return dateTime(value)
   return String(value)
 }
+
+/** The words of an act itself, shown beside what it changed. */
+const ACT_FIELDS = ['comment', 'reason', 'body', 'findings', 'round', 'new_deadline', 'old_deadline', 'result']
 
 export type Change = { field: string; from: string; to: string }
 
@@ -146,7 +159,7 @@ export function changes(e: Event): Change[] {
  * The rest of an audit event's summary (what it did not change), as `name: value` pairs; a piece
  * of evidence as its file and document number: 整改通知.pdf（职教党〔2021〕12号）.
  */
-export function summaryText(e: Event): string {
+export function summaryText(e: Event, full = false): string {
   const s = fields(e)
   if (e.action.startsWith('evidence.') && typeof s.file_name === 'string') {
     const number = s.document_number ? `（${s.document_number}）` : ''
@@ -154,8 +167,11 @@ export function summaryText(e: Event): string {
     return `${s.file_name}${number}${deleted}`
   }
   const changed = Object.keys(e.before ?? {})
+  // After a change, what it changed says it all but for the act's own words (意见, 理由 …);
+  // the whole record is in `full`, for the tooltip.
+  const acts = (k: string) => !changed.length || full || ACT_FIELDS.includes(k)
   return Object.entries(s)
-    .filter(([k, v]) => !HIDDEN.includes(k) && !changed.includes(k) && v !== false)
-    .map(([k, v]) => `${fieldName(k)}: ${shownValue(k, v, e.names)}`)
+    .filter(([k, v]) => !HIDDEN.includes(k) && !changed.includes(k) && v !== false && acts(k))
+    .map(([k, v]) => `${fieldName(k)}: ${shownValue(k, v, e.names, full)}`)
     .join('; ')
 }

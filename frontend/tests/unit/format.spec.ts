@@ -21,16 +21,18 @@ describe('audit changes', () => {
     expect(changes(event)).toEqual([
       { field: '状态', from: '未开始', to: '整改中' },
       { field: '完成时限', from: '2021-09-30', to: '2021-10-31' },
-      { field: '责任人', from: '—', to: '覃立明、蒋芳' },
-      { field: '整改进展', from: '—', to: '已整改' },
-      { field: '牵头部门', from: '党政办公室', to: '教务处' },
+      { field: '具体负责人', from: '无', to: '覃立明、蒋芳' },
+      { field: '整改进展', from: '无', to: '已整改' },
+      { field: '责任部门', from: '党政办公室', to: '教务处' },
     ])
     i18n.global.locale.value = 'en'
     expect(changes(event)[0]).toMatchObject({ field: 'Status' })
     expect(changes({ action: 'x', summary: { title: 'x' } })).toEqual([])
     // What did not change is listed after the changes, named too.
     expect(summaryText(event)).toBe('')
-    expect(summaryText({ action: 'x', summary: { measure_ids: [{ ordinal: 1 }] } })).toBe('Measures: {"ordinal":1}')
+    expect(summaryText({ action: 'x', summary: { measure_ids: [{ ordinal: 1, title: '强化思想武装' }] } })).toBe(
+      'Measures: {"ordinal":1,"title":"强化思想武装"}',
+    )
     expect(summaryText({ action: 'x', summary: { title: '强化思想武装', kind: 'immediate', version: 1 } })).toBe(
       'Title: 强化思想武装; Kind: Immediate',
     )
@@ -58,7 +60,7 @@ describe('audit changes', () => {
     expect(actionName({ action: 'measure.lookback', summary: { result: 'rebound' } })).toBe('回头看：反弹')
     expect(actionName('evidence.create')).toBe('上传佐证材料')
     const text = summaryText(signoff('approve', 'approve'))
-    expect(text).toBe('意见: 材料齐全; 轮次: 1; 证据摘要: ababababab…')
+    expect(text).toBe('意见: 材料齐全; 提交轮次: 1; 材料指纹: ababababab…')
     expect(text).not.toMatch(/approve|false/)
   })
 
@@ -96,6 +98,20 @@ describe('dateTime', () => {
 })
 
 describe('audit summaries of other records', () => {
+  it('say an import in numbers, and after a change only the act’s own words', () => {
+    const imported = {
+      action: 'inspection.import',
+      summary: { created: { categories: 0, problems: 2, measures: 5 }, on_existing: 'skip' },
+    }
+    expect(summaryText(imported)).toBe('新建: 方面 0、问题 2、措施 5; 已有内容: 跳过已有')
+    const progress = {
+      action: 'measure.progress',
+      summary: { progress: '已召开专题会', title: '强化思想武装', deadline: '2021-09-30' },
+      before: { progress: '' },
+    }
+    expect(summaryText(progress)).toBe('')
+    expect(summaryText(progress, true)).toContain('标题: 强化思想武装')
+  })
   it('leave out what means nothing to a reader and name the rest', () => {
     const created = {
       action: 'inspection.create',
@@ -118,6 +134,6 @@ describe('audit summaries of other records', () => {
         action: 'api_token.create',
         summary: { name: '数据平台', prefix: 'rct_iO', scopes: ['read'], expires_at: null },
       }),
-    ).toBe('名称: 数据平台; 令牌前缀: rct_iO; 权限: 读; 到期时间: —')
+    ).toBe('名称: 数据平台; 令牌前缀: rct_iO; 权限: 读; 到期时间: 无')
   })
 })

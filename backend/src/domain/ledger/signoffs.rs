@@ -287,7 +287,7 @@ pub fn decide(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
         let assigned = notifications::assignees(conn, id)?;
         let (kind, message) = match input.decision {
             Decision::Return => ("returned", format!("{} 被退回（{}）：{comment}", notifications::describe(&m), stage_name(stage))),
-            Decision::Approve => ("approved", format!("{} 已通过{}", notifications::describe(&m), stage_name(stage))),
+            Decision::Approve => ("approved", format!("{} {}", notifications::describe(&m), approved_name(stage))),
         };
         notifications::send(conn, &assigned, kind, &m, &message, None)?;
         let current = evidence_digest(conn, id)?;
@@ -401,6 +401,15 @@ fn lock(conn: &mut DbConn, id: i64, expected_version: i64) -> AppResult<Measure>
         .get_result::<Measure>(conn)
         .optional()?
         .ok_or_else(AppError::version_mismatch)
+}
+
+/// A stage's approval in its own words (审核通过, 审批同意, 核验通过).
+fn approved_name(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Approve => "审核通过",
+        Stage::Sign => "审批同意",
+        Stage::Verify => "核验通过",
+    }
 }
 
 fn stage_name(stage: Stage) -> &'static str {
