@@ -105,6 +105,7 @@ on_both_databases!(look_back_tasks_are_due_on_the_look_back_date, |app: &TestApp
     let tasks = app.get("/api/v1/me/tasks", &daixb).ok(200).clone();
     let lookback = tasks["items"].as_array().unwrap().iter().find(|t| t["kind"] == "lookback_due").expect("a look-back is due");
     assert_eq!(lookback["due"], "2021-10-01", "the look-back's own date, not the deadline: {lookback}");
+    assert_eq!(lookback["organisation_name"], "长阳土家族自治县职业教育中心", "whose work it is");
     assert_eq!(lookback["deadline"], "2099-12-31");
 });
 

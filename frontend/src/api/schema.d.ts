@@ -2458,6 +2458,8 @@ export interface components {
             measure_id?: number | null;
             /** Format: date */
             next_lookback?: string | null;
+            /** @description Whose work it is: the school, for a bureau that supervises many. */
+            organisation_name: string;
             /** Format: int64 */
             problem_id: number;
             /**

@@ -336,6 +336,7 @@ export default {
   },
   groupRole: { leader: 'Leader', deputy_leader: 'Deputy leader', member: 'Member', office_director: 'Office director' },
   bureau: {
+    noInspection: 'No inspection yet',
     empty: 'No schools yet. The schools under the bureau and their progress appear here',
     closeConfirm: 'The problem will be closed out and its measures left for look-backs. Close it out?',
     returnConfirm: 'The problem goes back for more evidence on the chosen measures. Return it?',

@@ -335,6 +335,7 @@ export default {
   },
   groupRole: { leader: '组长', deputy_leader: '副组长', member: '成员', office_director: '办公室主任' },
   bureau: {
+    noInspection: '暂无巡察轮次',
     empty: '暂无下属学校。教育局所辖学校及其整改进度会显示在这里',
     closeConfirm: '同意后该问题即销号，其措施转入回头看。确定同意销号？',
     returnConfirm: '将退回该问题，要求补充所选措施的材料。确定退回？',

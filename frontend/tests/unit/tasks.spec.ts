@@ -6,6 +6,7 @@ const task = (kind: Schemas['TaskKind'], measure_id: number): Schemas['Task'] =>
   kind,
   measure_id,
   inspection_id: 1,
+  organisation_name: '长阳土家族自治县职业教育中心',
   problem_id: 1,
   problem_label: '1.',
   problem_title: '理论武装不够问题',

@@ -63,6 +63,8 @@ pub struct Task {
     /// Absent for the close-out of a problem.
     pub measure_id: Option<i64>,
     pub inspection_id: i64,
+    /// Whose work it is: the school, for a bureau that supervises many.
+    pub organisation_name: String,
     pub problem_id: i64,
     /// The problem's 1., and its title: what the work is about.
     #[schema(example = "1.")]
@@ -92,6 +94,7 @@ fn task(kind: TaskKind, m: &Measure) -> Task {
         kind,
         measure_id: Some(m.id),
         inspection_id: m.inspection_id,
+        organisation_name: String::new(),
         problem_id: m.problem_id,
         problem_label: String::new(),
         problem_title: String::new(),
@@ -109,6 +112,7 @@ fn problem_task(kind: TaskKind, p: &Problem) -> Task {
         kind,
         measure_id: None,
         inspection_id: p.inspection_id,
+        organisation_name: String::new(),
         problem_id: p.id,
         problem_label: String::new(),
         problem_title: String::new(),
@@ -240,11 +244,20 @@ pub fn for_caller(conn: &mut DbConn, caller: &Caller) -> AppResult<Tasks> {
         .into_iter()
         .map(|(id, ordinal, title)| (id, (ordinal, title)))
         .collect();
+    let inspection_ids: Vec<i64> = items.iter().map(|t| t.inspection_id).collect();
+    let schools: std::collections::HashMap<i64, String> = inspections::table
+        .inner_join(organisations::table)
+        .filter(inspections::id.eq_any(&inspection_ids))
+        .select((inspections::id, organisations::name))
+        .load::<(i64, String)>(conn)?
+        .into_iter()
+        .collect();
     for t in &mut items {
         if let Some((ordinal, title)) = names.get(&t.problem_id) {
             t.problem_label = problem_label(*ordinal);
             t.problem_title = title.clone();
         }
+        t.organisation_name = schools.get(&t.inspection_id).cloned().unwrap_or_default();
     }
     Ok(Tasks { counts: counts(&items), items })
 }
