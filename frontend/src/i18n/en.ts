@@ -249,6 +249,7 @@ export default {
     dueSoonList: 'Due soon',
   },
   inspections: {
+    measureCount: '{n} measures',
     onExisting: { skip: 'Skip existing', update: 'Update existing', add: 'Add anyway' },
     empty: 'No inspections yet. Create one to record the problems the inspection team fed back',
     requestCloseoutConfirm: 'The bureau will decide the close-out. Request it?',

@@ -249,6 +249,7 @@ export default {
     dueSoonList: '即将到期',
   },
   inspections: {
+    measureCount: '{n} 条措施',
     onExisting: { skip: '跳过已有', update: '更新已有', add: '仍然新增' },
     empty: '暂无巡察轮次。点击“新建巡察轮次”登记巡察组反馈的问题',
     requestCloseoutConfirm: '申请销号后将由教育局审定，其间不能再修改措施。确定申请销号？',
