@@ -68,7 +68,7 @@ test.describe.serial('the sign-off chain, from the teacher to the bureau', () =>
   test('the coordinator asks for close-out and the bureau closes the problem', async ({ page }) => {
     await signIn(page, 'zgb')
     await page.goto(`/measures/${measure}`)
-    await page.getByRole('button', { name: '反馈问题' }).click()
+    await page.getByRole('button', { name: '查看所属问题' }).click()
     await expect(page).toHaveURL(/\/problems\/\d+$/)
     problemUrl = page.url()
     await page.getByTestId('request-closeout').click()

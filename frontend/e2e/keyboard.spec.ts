@@ -162,7 +162,13 @@ test('phone: the menu button opens the drawer, focus goes into it, Escape closes
     await expect.poll(async () => (await focused(page)).test).toBe('menu-button')
     await page.keyboard.press('Enter')
     await expect(drawer).toBeVisible()
-    await expect.poll(async () => (await focused(page)).inDrawer).toBe(true)
+    // The opened drawer puts the focus on the current entry; tab on from there.
+    await expect
+      .poll(async () => {
+        const f = await focused(page)
+        return f.inDrawer && f.classes.includes('active')
+      })
+      .toBe(true)
     const f = await focused(page)
     if (!menuEntry(label, true)(f)) await tabTo(page, menuEntry(label, true), `the drawer's entry ${label}`)
     await page.keyboard.press('Enter')
