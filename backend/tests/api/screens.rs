@@ -176,6 +176,16 @@ on_both_databases!(batch_decisions_check_every_rule_per_measure, |app: &TestApp|
     assert_eq!(codes, [(true, &Value::Null), (false, &json!("not_your_stage")), (false, &json!("version_mismatch"))]);
     assert_eq!(r["items"][0]["status"], "approved");
     assert_eq!(app.get(&format!("/api/v1/measures/{m3}"), &zgb).ok(200)["status"], "submitted", "a refused item is left as it was");
+    // Nobody decides what is not theirs: a teacher is refused the stage, another school sees nothing.
+    let one = json!([{"measure_id": m3, "version": v(m3)}]);
+    let own = json!([{"measure_id": m1, "version": v(m1)}]); // jiangf's, waiting for the 组长
+    let staff = app.post("/api/v1/signoffs/batch", &app.login("jiangf"), json!({"decision": "approve", "items": own})).ok(200).clone();
+    assert_eq!((staff["decided"].as_i64(), &staff["items"][0]["code"]), (Some(0), &json!("not_your_stage")));
+    let other = app.post("/api/v1/signoffs/batch", &app.login("yz.zgb"), json!({"decision": "approve", "items": one})).ok(200).clone();
+    assert_eq!((other["decided"].as_i64(), &other["items"][0]["code"]), (Some(0), &json!("not_found")));
+    app.call("POST", "/api/v1/signoffs/batch", None, Some(json!({"decision": "approve", "items": one})), &[])
+        .problem(401, "unauthenticated");
+    assert_eq!(app.get(&format!("/api/v1/measures/{m3}"), &zgb).ok(200)["status"], "submitted");
     // The right reviewer can take the rest.
     let r = app.post("/api/v1/signoffs/batch", &xuzg, json!({"decision": "approve", "items": [{"measure_id": m2, "version": v(m2)}]}));
     assert_eq!(r.ok(200)["decided"], 1);

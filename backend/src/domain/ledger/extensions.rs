@@ -9,6 +9,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::measures::visible;
+use super::query::user_names;
 use super::signoffs::{note, reviews};
 use super::today_in;
 use super::workflow::Stage;
@@ -17,7 +18,7 @@ use crate::db::{write_tx, DbConn};
 use crate::domain::{audit, check, now, required, required_text, utc};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::models::{ExtensionRequest, Measure};
-use crate::schema::{extension_requests, measure_assignees, measures, users};
+use crate::schema::{extension_requests, measure_assignees, measures};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -62,13 +63,7 @@ pub struct ExtensionView {
 }
 
 fn view(conn: &mut DbConn, e: ExtensionRequest) -> AppResult<ExtensionView> {
-    let ids: Vec<i64> = std::iter::once(e.requested_by).chain(e.decided_by).collect();
-    let names: std::collections::HashMap<i64, String> = users::table
-        .filter(users::id.eq_any(ids))
-        .select((users::id, users::display_name))
-        .load::<(i64, String)>(conn)?
-        .into_iter()
-        .collect();
+    let names = user_names(conn, std::iter::once(e.requested_by).chain(e.decided_by).collect())?;
     Ok(ExtensionView {
         id: e.id,
         measure_id: e.measure_id,

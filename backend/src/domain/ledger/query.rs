@@ -276,7 +276,8 @@ pub fn ledger(conn: &mut DbConn, caller: &Caller, inspection_id: i64, q: Measure
     Ok(Page { items, total, limit, offset })
 }
 
-fn user_names(conn: &mut DbConn, ids: Vec<i64>) -> AppResult<BTreeMap<i64, String>> {
+/// Display names of users, by id.
+pub(super) fn user_names(conn: &mut DbConn, ids: Vec<i64>) -> AppResult<BTreeMap<i64, String>> {
     Ok(users::table
         .filter(users::id.eq_any(ids))
         .select((users::id, users::display_name))

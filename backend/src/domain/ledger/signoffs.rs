@@ -161,24 +161,24 @@ pub fn submit(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
     })
 }
 
+/// The leaders of the measure's leading group today (the 组长 may change during a rectification).
+fn group_leaders(conn: &mut DbConn, m: &Measure) -> AppResult<Vec<i64>> {
+    let today = today_in(conn, m.organisation_id)?;
+    Ok(leading_group_members::table
+        .filter(leading_group_members::inspection_id.eq(m.inspection_id))
+        .filter(leading_group_members::group_role.eq(GroupRole::Leader.as_str()))
+        .filter(leading_group_members::from_date.is_null().or(leading_group_members::from_date.le(today)))
+        .filter(leading_group_members::until_date.is_null().or(leading_group_members::until_date.gt(today)))
+        .select(leading_group_members::user_id)
+        .load(conn)?)
+}
+
 /// Whether the caller reviews `stage` of this measure.
 pub(super) fn reviews(conn: &mut DbConn, caller: &Caller, m: &Measure, stage: Stage) -> AppResult<bool> {
     let Some(user) = caller.user_id() else { return Ok(false) };
     Ok(match stage {
         Stage::Approve => m.responsible_leader_id == Some(user),
-        Stage::Sign => {
-            let today = today_in(conn, m.organisation_id)?;
-            leading_group_members::table
-                .filter(leading_group_members::inspection_id.eq(m.inspection_id))
-                .filter(leading_group_members::user_id.eq(user))
-                .filter(leading_group_members::group_role.eq(GroupRole::Leader.as_str()))
-                .filter(leading_group_members::from_date.is_null().or(leading_group_members::from_date.le(today)))
-                .filter(leading_group_members::until_date.is_null().or(leading_group_members::until_date.gt(today)))
-                .select(leading_group_members::id)
-                .first::<i64>(conn)
-                .optional()?
-                .is_some()
-        }
+        Stage::Sign => group_leaders(conn, m)?.contains(&user),
         Stage::Verify => caller.has(Role::Discipline) && caller.organisation_id == m.organisation_id,
     })
 }
@@ -192,13 +192,7 @@ fn reviewers(conn: &mut DbConn, m: &Measure, stage: Stage) -> AppResult<Vec<Stri
             None => Vec::new(),
         },
         Stage::Sign => {
-            let today = today_in(conn, m.organisation_id)?;
-            let leaders = leading_group_members::table
-                .filter(leading_group_members::inspection_id.eq(m.inspection_id))
-                .filter(leading_group_members::group_role.eq(GroupRole::Leader.as_str()))
-                .filter(leading_group_members::from_date.is_null().or(leading_group_members::from_date.le(today)))
-                .filter(leading_group_members::until_date.is_null().or(leading_group_members::until_date.gt(today)))
-                .select(leading_group_members::user_id);
+            let leaders = group_leaders(conn, m)?;
             active.filter(users::id.eq_any(leaders)).order(users::id).select(users::display_name).load(conn)?
         }
         Stage::Verify => active
