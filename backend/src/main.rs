@@ -88,6 +88,9 @@ enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Check that no state of the ledger contradicts another (a closed-out problem holds only
+    /// done measures, a status its approvals, …); lists each contradiction (exit status 1 then).
+    Check,
     /// Produce deadline reminders now (the server does it every RECTIFY_REMINDER_INTERVAL);
     /// safe beside running servers: each reminder arrives once.
     Remind {
@@ -318,6 +321,26 @@ fn run(command: Command, mut config: Config) -> Result<(), String> {
                 None => println!("{n} reminders sent for today in each organisation's time zone"),
             }
             Ok(())
+        }
+        Command::Check => {
+            let mut conn = connect(&config)?;
+            db::migrate(&mut conn)?;
+            let r = rectify::domain::ledger::invariants::contradictions(&mut conn).map_err(problem)?;
+            for c in &r.contradictions {
+                println!("{c}");
+            }
+            println!(
+                "{} inspections, {} problems, {} measures, {} contradictions",
+                r.inspections,
+                r.problems,
+                r.measures,
+                r.contradictions.len()
+            );
+            if r.contradictions.is_empty() {
+                Ok(())
+            } else {
+                Err("states of the ledger contradict each other".into())
+            }
         }
         Command::Audit(AuditCommand::Verify) => {
             let mut conn = connect(&config)?;

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::auth::{AnyCaller, Authorized};
 use crate::domain::audit::AuditView;
-use crate::domain::ledger::closeout::{self, CloseoutInput};
+use crate::domain::ledger::closeout::{self, CloseoutInput, ReopenInput};
 use crate::domain::ledger::comments::{self, CommentView, NewComment, Subject};
 use crate::domain::ledger::extensions::{self, ExtensionDecisionInput, ExtensionView, NewExtension};
 use crate::domain::ledger::import::{self, ImportReport, OnExisting};
@@ -49,6 +49,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(problem_comments)
         .service(comment_problem)
         .service(decide_closeout)
+        .service(reopen_problem)
         .service(update_inspection)
         .service(delete_inspection)
         .service(list_categories)
@@ -478,6 +479,25 @@ async fn decide_closeout(
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let p = db!(state, auth.caller, |c, who| closeout::decide(c, &who, id, v.0, body.into_inner()));
+    Ok(with_etag(StatusCode::OK, p.version, &p))
+}
+
+/// The supervising bureau reopens a closed-out problem, with a reason; the measures it names go
+/// back to `in_progress`. Until then a closed-out problem, its measures and their evidence are
+/// read-only (409 `problem_closed_out`).
+#[utoipa::path(tag = "problems", security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = String, Header)), request_body = ReopenInput,
+    responses((status = 200, description = "Reopened", body = ProblemView, headers(("ETag" = String))),
+        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired, Invalid))]
+#[post("/problems/{id}/reopen")]
+async fn reopen_problem(
+    auth: Authorized<AnyCaller>,
+    state: web::Data<AppState>,
+    id: web::Path<i64>,
+    v: IfMatch,
+    body: web::Json<ReopenInput>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let p = db!(state, auth.caller, |c, who| closeout::reopen(c, &who, id, v.0, body.into_inner()));
     Ok(with_etag(StatusCode::OK, p.version, &p))
 }
 

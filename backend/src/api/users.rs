@@ -103,8 +103,9 @@ pub struct PasswordReset {
     pub new_password: String,
 }
 
-/// Set a new password for a user (admin, or the organisation's coordinator). Ends the user's
-/// sessions.
+/// Set a new password for another user (admin, or the organisation's coordinator for the
+/// accounts it manages). Ends the user's sessions. One's own password changes at
+/// `/me/password`, with the current one (403 `own_password` here).
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
@@ -126,15 +127,9 @@ async fn reset_user_password(
     let (caller, id) = (auth.caller, id.into_inner());
     // Visibility and permission first, so the hash is not computed for a refused request.
     let check_caller = caller.clone();
-    let target = state.db(move |c| users::get(c, &check_caller, id)).await?;
-    if !caller.manages_members_of(target.organisation_id) {
-        return Err(AppError::forbidden(
-            "not_your_organisation",
-            "only this organisation's coordinator or an admin may change its members",
-        ));
-    }
+    let username = state.db(move |c| users::resettable(c, &check_caller, id)).await?;
     let new_password = body.into_inner().new_password;
-    password::check_policy(&new_password, &target.username, "/new_password").map_err(|e| AppError::validation(vec![e]))?;
+    password::check_policy(&new_password, &username, "/new_password").map_err(|e| AppError::validation(vec![e]))?;
     let hash = state.hasher.hash(new_password).await?;
     let user = state.db(move |c| users::reset_password(c, &caller, id, version.0, hash)).await?;
     state.callers.forget_user(id);

@@ -59,10 +59,35 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
-    /// Roles a coordinator may hand out inside its own organisation. `admin` and
-    /// `bureau_supervisor` reach beyond one school, so only an admin grants them.
+    /// The role as the screens name it, for messages the server writes.
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Role::Admin => "系统管理员",
+            Role::Coordinator => "整改办",
+            Role::Staff => "工作人员",
+            Role::ResponsibleLeader => "责任领导",
+            Role::Leader => "组长",
+            Role::Discipline => "纪委",
+            Role::BureauSupervisor => "教育局督导",
+        }
+    }
+
+    /// The roles a holder of `roles` grants: an admin every role, a coordinator the working ones.
+    pub fn grantable_by(roles: &[Role]) -> Vec<Role> {
+        if roles.contains(&Role::Admin) {
+            Role::ALL.to_vec()
+        } else if roles.contains(&Role::Coordinator) {
+            Role::ALL.into_iter().filter(|r| r.grantable_by_coordinator()).collect()
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Roles a coordinator may hand out inside its own organisation: the working roles. `admin`
+    /// and `bureau_supervisor` reach beyond one school; `leader` and `discipline` sign and verify
+    /// the coordinator's own work. Only an admin grants those (docs/permissions.md).
     pub fn grantable_by_coordinator(self) -> bool {
-        !matches!(self, Role::Admin | Role::BureauSupervisor)
+        matches!(self, Role::Staff | Role::ResponsibleLeader | Role::Coordinator)
     }
 }
 

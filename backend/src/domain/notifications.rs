@@ -18,8 +18,8 @@ use crate::schema::{measure_assignees, measures, notifications, organisations};
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NotificationView {
     pub id: i64,
-    /// `assigned`, `returned`, `approved`, `closed_out`, `deadline_in_7_days`, `deadline_in_3_days`,
-    /// `deadline_in_1_day`, `overdue`.
+    /// `assigned`, `returned`, `approved`, `closed_out`, `reopened`, `deadline_in_7_days`,
+    /// `deadline_in_3_days`, `deadline_in_1_day`, `overdue`, `roles_changed`.
     pub kind: String,
     pub measure_id: Option<i64>,
     pub problem_id: Option<i64>,
@@ -38,6 +38,19 @@ pub struct Inbox {
 /// Sends one notification to each user. A `dedupe` key (suffixed with the user) already used
 /// is skipped, so that reminders produced by several instances at once arrive once.
 pub fn send(conn: &mut DbConn, users: &[i64], kind: &str, m: &Measure, message: &str, dedupe: Option<&str>) -> AppResult<usize> {
+    send_about(conn, users, kind, Some(m.id), Some(m.problem_id), message, dedupe)
+}
+
+/// As [`send`], about a problem, a measure or neither (a change to an account).
+pub fn send_about(
+    conn: &mut DbConn,
+    users: &[i64],
+    kind: &str,
+    measure_id: Option<i64>,
+    problem_id: Option<i64>,
+    message: &str,
+    dedupe: Option<&str>,
+) -> AppResult<usize> {
     let mut sent = 0;
     for user in users {
         let key = dedupe.map(|d| format!("{d}:{user}"));
@@ -46,8 +59,8 @@ pub fn send(conn: &mut DbConn, users: &[i64], kind: &str, m: &Measure, message: 
                 .values((
                     notifications::user_id.eq(user),
                     notifications::kind.eq(kind),
-                    notifications::measure_id.eq(m.id),
-                    notifications::problem_id.eq(m.problem_id),
+                    notifications::measure_id.eq(measure_id),
+                    notifications::problem_id.eq(problem_id),
                     notifications::message.eq(message),
                     notifications::dedupe_key.eq(&key),
                     notifications::created_at.eq(now()),

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use super::users::{roles_of, view, Me, UserView};
 use super::{now, utc};
 use crate::auth::tokens::{random_secret, token_hash, REFRESH_TOKEN_PREFIX};
-use crate::auth::{Caller, Principal};
+use crate::auth::{Caller, Principal, Role};
 use crate::db::{write_tx, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::models::{ApiToken, Organisation, RefreshToken, User};
@@ -176,7 +176,7 @@ pub fn resolve_user(conn: &mut DbConn, user_id: i64, epoch: i64) -> AppResult<Op
     let org: Organisation = organisations::table.find(u.organisation_id).select(Organisation::as_select()).first(conn)?;
     let principal = Principal::User { id: u.id, username: u.username.clone() };
     let organisation_id = u.organisation_id;
-    let me = Me { user: view(u, roles.clone()), organisation: org.into() };
+    let me = Me { user: view(u, roles.clone()), organisation: org.into(), grantable_roles: Role::grantable_by(&roles) };
     Ok(Some(Caller { principal, organisation_id, roles, me: Some(std::sync::Arc::new(me)), request_id: None }))
 }
 

@@ -21,6 +21,9 @@ pub struct Me {
     #[serde(flatten)]
     pub user: UserView,
     pub organisation: super::organisations::OrganisationView,
+    /// The roles this user may grant to the accounts it manages (none when it manages none;
+    /// never to itself).
+    pub grantable_roles: Vec<Role>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -199,13 +202,20 @@ fn check_username(errors: &mut Vec<FieldError>, username: &str) {
     }
 }
 
+fn role_not_grantable() -> AppError {
+    AppError::forbidden(
+        "role_not_grantable",
+        "a coordinator grants staff, responsible_leader and coordinator; only an admin grants leader, discipline, bureau_supervisor or admin",
+    )
+}
+
 /// Checks that `caller` may give `roles` to a member of `org_kind`.
 fn check_roles(caller: &Caller, roles: &[Role], org_kind: &str, errors: &mut Vec<FieldError>) -> AppResult<()> {
     if roles.is_empty() {
         errors.push(FieldError::new("/roles", "required", "give the user at least one role"));
     }
     if !caller.is_admin() && roles.iter().any(|r| !r.grantable_by_coordinator()) {
-        return Err(AppError::forbidden("role_not_grantable", "only an admin may grant the admin or bureau_supervisor role"));
+        return Err(role_not_grantable());
     }
     if roles.contains(&Role::BureauSupervisor) && org_kind != "bureau" {
         errors.push(FieldError::new("/roles", "role_needs_bureau", "bureau_supervisor is a role of a bureau's members"));
@@ -306,8 +316,13 @@ fn managed(conn: &mut DbConn, caller: &Caller, id: i64) -> AppResult<(User, Vec<
         ));
     }
     let roles = roles_of(conn, &[id])?.remove(&id).unwrap_or_default();
+    // A coordinator manages the accounts that hold only roles it may grant: who signs or verifies
+    // its work, or reaches beyond the school, is an admin's to change (and to reset).
     if !caller.is_admin() && roles.iter().any(|r| !r.grantable_by_coordinator()) {
-        return Err(AppError::forbidden("protected_user", "only an admin may change an admin or bureau supervisor"));
+        return Err(AppError::forbidden(
+            "protected_user",
+            "only an admin changes an account holding the leader, discipline, bureau_supervisor or admin role",
+        ));
     }
     Ok((u, roles))
 }
@@ -346,12 +361,13 @@ pub fn update(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
         };
         let department_id = patch.department_id.unwrap_or(u.department_id);
         check_department(conn, u.organisation_id, department_id, &mut errors)?;
-        if let Some(new_roles) = &patch.roles {
+        let new_roles = patch.roles.as_ref().map(|r| sorted(r.clone())).filter(|r| *r != roles);
+        if let Some(new_roles) = &new_roles {
+            if caller.user_id() == Some(id) {
+                return Err(AppError::forbidden("own_roles", "nobody changes their own roles; another admin or coordinator does"));
+            }
             let org_kind: String = organisations::table.find(u.organisation_id).select(organisations::kind).first(conn)?;
             check_roles(caller, new_roles, &org_kind, &mut errors)?;
-            if caller.user_id() == Some(id) && roles.contains(&Role::Admin) && !new_roles.contains(&Role::Admin) {
-                return Err(AppError::conflict("cannot_demote_self", "you cannot remove your own admin role"));
-            }
         }
         if patch.active == Some(false) && caller.user_id() == Some(id) {
             return Err(AppError::conflict("cannot_disable_self", "you cannot disable your own account"));
@@ -371,21 +387,62 @@ pub fn update(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
         if changed == 0 {
             return Err(AppError::version_mismatch());
         }
-        if let Some(new_roles) = &patch.roles {
-            set_roles(conn, id, new_roles)?;
-        }
         if u.active && !active {
             end_sessions(conn, id)?;
+        }
+        if let Some(new_roles) = &new_roles {
+            set_roles(conn, id, new_roles)?;
+            roles_changed(conn, caller, &u, &roles, new_roles)?;
         }
         let v = load_view(conn, id)?;
         logged(conn, caller, "user.update", v)
     })
 }
 
+fn sorted(mut roles: Vec<Role>) -> Vec<Role> {
+    roles.sort();
+    roles.dedup();
+    roles
+}
+
+/// A change of roles is an act of its own in the audit log, and the organisation's discipline
+/// committee hears of it: roles decide who signs off and who verifies.
+fn roles_changed(conn: &mut DbConn, caller: &Caller, u: &User, before: &[Role], after: &[Role]) -> AppResult<()> {
+    crate::domain::audit::record(
+        conn,
+        caller,
+        u.organisation_id,
+        "user.change_roles",
+        ("user", u.id),
+        serde_json::json!({"roles": after, "previous_roles": before}),
+    )?;
+    let discipline: Vec<i64> = users::table
+        .filter(users::organisation_id.eq(u.organisation_id))
+        .filter(users::active.eq(true))
+        .filter(users::id.eq_any(user_roles::table.filter(user_roles::role.eq(Role::Discipline.as_str())).select(user_roles::user_id)))
+        .select(users::id)
+        .load(conn)?;
+    let by = match caller.user_id() {
+        Some(id) => users::table.find(id).select(users::display_name).first::<String>(conn)?,
+        None => "系统".to_string(),
+    };
+    let names = |roles: &[Role]| {
+        if roles.is_empty() {
+            "无".to_string()
+        } else {
+            roles.iter().map(|r| r.name_zh()).collect::<Vec<_>>().join("、")
+        }
+    };
+    let message = format!("{by} 将 {} 的角色由“{}”改为“{}”", u.display_name, names(before), names(after));
+    crate::domain::notifications::send_about(conn, &discipline, "roles_changed", None, None, &message, None)?;
+    Ok(())
+}
+
 /// Sets a new password chosen by an admin or coordinator and ends the user's sessions.
 pub fn reset_password(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64, password_hash: String) -> AppResult<UserView> {
     write_tx(conn, |conn| {
-        let (u, _) = managed(conn, caller, id)?;
+        resettable(conn, caller, id)?;
+        let u: User = users::table.find(id).select(User::as_select()).first(conn)?;
         if u.version != expected_version {
             return Err(AppError::version_mismatch());
         }
@@ -393,6 +450,16 @@ pub fn reset_password(conn: &mut DbConn, caller: &Caller, id: i64, expected_vers
         let v = load_view(conn, id)?;
         logged(conn, caller, "user.reset_password", v)
     })
+}
+
+/// The user name of an account whose password the caller may reset: one it manages, never its
+/// own (that changes only with the current password, at `/me/password`).
+pub fn resettable(conn: &mut DbConn, caller: &Caller, id: i64) -> AppResult<String> {
+    let (u, _) = managed(conn, caller, id)?;
+    if caller.user_id() == Some(id) {
+        return Err(AppError::forbidden("own_password", "change your own password at /api/v1/me/password, with your current one"));
+    }
+    Ok(u.username)
 }
 
 /// Stores a new hash, bumps the version and ends every session.

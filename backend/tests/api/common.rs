@@ -39,6 +39,26 @@ macro_rules! on_both_databases {
     };
 }
 
+/// As `on_both_databases!`, on the demo's reference ledger with its work in every state.
+#[macro_export]
+macro_rules! on_the_demo_ledger {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[test]
+            fn sqlite() {
+                ($body)(&TestApp::start_with_demo_ledger(rectify::db::Backend::Sqlite).expect("sqlite"));
+            }
+            #[test]
+            fn postgres() {
+                if let Some(app) = TestApp::start_with_demo_ledger(rectify::db::Backend::Postgres) {
+                    ($body)(&app);
+                }
+            }
+        }
+    };
+}
+
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 pub fn postgres_admin_url() -> Option<String> {
@@ -318,10 +338,25 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Asserts that no state of the ledger contradicts another (after every test, see `Drop`).
+    #[track_caller]
+    pub fn assert_consistent(&self) {
+        use diesel::r2d2::ManageConnection;
+        let mut conn = db::Manager::new(&self.db.url).connect().unwrap();
+        let report = rectify::domain::ledger::invariants::contradictions(&mut conn).unwrap();
+        assert!(report.contradictions.is_empty(), "the ledger contradicts itself:\n{}", report.contradictions.join("\n"));
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         let handle = self.handle.clone();
         let _ = std::thread::spawn(move || actix_web::rt::System::new().block_on(handle.stop(false))).join();
+        // Every test, whatever it did through the API, leaves a ledger whose states agree.
+        if !std::thread::panicking() {
+            self.assert_consistent();
+        }
     }
 }
 

@@ -11,6 +11,7 @@ mod demo_ledger;
 mod departments;
 mod errors;
 mod evidence;
+mod holes;
 mod ledger;
 mod matrix;
 mod migrations;

@@ -929,6 +929,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/problems/{id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The supervising bureau reopens a closed-out problem, with a reason; the measures it names go
+         *     back to `in_progress`. Until then a closed-out problem, its measures and their evidence are
+         *     read-only (409 `problem_closed_out`).
+         */
+        post: operations["reopen_problem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/signoffs/batch": {
         parameters: {
             query?: never;
@@ -1002,8 +1023,9 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Set a new password for a user (admin, or the organisation's coordinator). Ends the user's
-         *     sessions.
+         * Set a new password for another user (admin, or the organisation's coordinator for the
+         *     accounts it manages). Ends the user's sessions. One's own password changes at
+         *     `/me/password`, with the current one (403 `own_password` here).
          */
         post: operations["reset_user_password"];
         delete?: never;
@@ -1641,6 +1663,11 @@ export interface components {
         };
         /** @description The signed-in user with its organisation. */
         Me: components["schemas"]["UserView"] & {
+            /**
+             * @description The roles this user may grant to the accounts it manages (none when it manages none;
+             *     never to itself).
+             */
+            grantable_roles: components["schemas"]["Role"][];
             organisation: components["schemas"]["OrganisationView"];
         };
         /**
@@ -1819,8 +1846,8 @@ export interface components {
             /** Format: int64 */
             id: number;
             /**
-             * @description `assigned`, `returned`, `approved`, `closed_out`, `deadline_in_7_days`, `deadline_in_3_days`,
-             *     `deadline_in_1_day`, `overdue`.
+             * @description `assigned`, `returned`, `approved`, `closed_out`, `reopened`, `deadline_in_7_days`,
+             *     `deadline_in_3_days`, `deadline_in_1_day`, `overdue`, `roles_changed`.
              */
             kind: string;
             /** Format: int64 */
@@ -2365,6 +2392,19 @@ export interface components {
         };
         RefreshRequest: {
             refresh_token: string;
+        };
+        /** @description The supervising bureau reopens a closed-out problem. */
+        ReopenInput: {
+            /**
+             * @description Measures that need more work: they go back to `in_progress` and their sign-offs no longer
+             *     stand. The others stay verified.
+             */
+            measure_ids?: number[];
+            /**
+             * @description Why the problem is reopened (kept in the problem's record, the audit log and the notes of
+             *     the measures sent back).
+             */
+            reason: string;
         };
         /** @enum {string} */
         Role: "admin" | "coordinator" | "staff" | "responsible_leader" | "leader" | "discipline" | "bureau_supervisor";
@@ -7666,6 +7706,107 @@ export interface operations {
             };
             /** @description No such resource, or not visible to the caller */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is well-formed but invalid; `errors` points at each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reopen_problem: {
+        parameters: {
+            query?: never;
+            header: {
+                "If-Match": string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReopenInput"];
+            };
+        };
+        responses: {
+            /** @description Reopened */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProblemView"];
+                };
+            };
+            /** @description Malformed request (JSON syntax, query parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (e.g. a duplicate name) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

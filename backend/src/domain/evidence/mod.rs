@@ -14,8 +14,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use self::filetype::FileType;
 use super::ledger::measures::{visible as visible_measure, works_on};
-use super::ledger::scope;
 use super::ledger::signoffs;
+use super::ledger::{ensure_problem_open, scope};
 use super::organisations::OrgScope;
 use super::{audit, check, double_option, now, optional_text, page_bounds, required, required_text, utc, Page};
 use crate::auth::{Caller, Principal};
@@ -240,6 +240,7 @@ pub fn may_submit(conn: &mut DbConn, caller: &Caller, measure_id: i64) -> AppRes
     if !works_on(conn, caller, &m)? {
         return Err(refuse());
     }
+    ensure_problem_open(conn, m.problem_id)?;
     Ok(m)
 }
 
@@ -431,6 +432,7 @@ fn editable(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64) 
     if !works_on(conn, caller, &m)? {
         return Err(refuse());
     }
+    ensure_problem_open(conn, m.problem_id)?;
     if e.version != expected_version {
         return Err(AppError::version_mismatch());
     }

@@ -1,6 +1,8 @@
 //! Close-out (销号) of a problem: the coordinator asks once every measure is done; a
 //! supervisor of the supervising bureau closes it, or returns it naming the measures that need
-//! more, which go back to `in_progress`. The inspection closes with its last problem.
+//! more, which go back to `in_progress`. The inspection closes with its last problem. A problem
+//! asked for or granted close-out is read-only ([`super::ensure_problem_open`]); only the bureau
+//! reopens a closed one, with a reason, or a rebound look-back does.
 
 use diesel::prelude::*;
 use serde::Deserialize;
@@ -33,6 +35,20 @@ pub struct CloseoutInput {
     #[serde(default)]
     pub comment: String,
     /// When returning: the measures that need more evidence.
+    #[serde(default)]
+    pub measure_ids: Vec<i64>,
+}
+
+/// The supervising bureau reopens a closed-out problem.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReopenInput {
+    /// Why the problem is reopened (kept in the problem's record, the audit log and the notes of
+    /// the measures sent back).
+    #[schema(min_length = 1, max_length = 2000)]
+    pub reason: String,
+    /// Measures that need more work: they go back to `in_progress` and their sign-offs no longer
+    /// stand. The others stay verified.
     #[serde(default)]
     pub measure_ids: Vec<i64>,
 }
@@ -92,14 +108,7 @@ pub fn request(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i6
 /// A supervisor of the bureau that supervises the problem's school closes it or returns it.
 pub fn decide(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64, input: CloseoutInput) -> AppResult<ProblemView> {
     write_tx(conn, |conn| {
-        let (p, i) = visible_problem(conn, caller, id)?;
-        let parent: Option<i64> = organisations::table.find(i.organisation_id).select(organisations::parent_id).first(conn)?;
-        if !(caller.has(Role::BureauSupervisor) && parent == Some(caller.organisation_id)) {
-            return Err(AppError::forbidden("not_supervising_bureau", "a supervisor of the supervising bureau closes problems out"));
-        }
-        if p.version != expected_version {
-            return Err(AppError::version_mismatch());
-        }
+        let (p, i) = supervised_problem(conn, caller, id, expected_version)?;
         if p.closeout_status != "requested" {
             return Err(AppError::conflict("closeout_not_requested", "the coordinator has not asked for close-out"));
         }
@@ -119,23 +128,9 @@ pub fn decide(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
             CloseoutDecision::Return => {
                 let mut errors = Vec::new();
                 let comment = required_text(&mut errors, "/comment", &input.comment, 2000);
-                let own: Vec<i64> = measures::table.filter(measures::problem_id.eq(id)).select(measures::id).load(conn)?;
-                if input.measure_ids.is_empty() || input.measure_ids.iter().any(|m| !own.contains(m)) {
-                    errors.push(FieldError::new("/measure_ids", "invalid_measures", "name the problem's measures that need more evidence"));
-                }
+                check_measures(conn, id, &input.measure_ids, true, &mut errors)?;
                 check(errors)?;
-                for m in &input.measure_ids {
-                    let measure: Measure = measures::table.find(m).select(Measure::as_select()).first(conn)?;
-                    withdraw_standing(conn, &measure, &format!("销号退回：{comment}"))?;
-                    diesel::update(measures::table.find(m))
-                        .set((
-                            measures::status.eq(MeasureStatus::InProgress.as_str()),
-                            measures::version.eq(measures::version + 1),
-                            measures::updated_at.eq(now()),
-                        ))
-                        .execute(conn)?;
-                    note(conn, *m, user, &format!("销号退回：{comment}"))?;
-                }
+                send_back(conn, &input.measure_ids, user, &format!("销号退回：{comment}"))?;
                 set_closeout(conn, &p, expected_version, "open", &comment, None)?
             }
         };
@@ -145,11 +140,105 @@ pub fn decide(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
     })
 }
 
+/// The supervising bureau reopens a closed-out problem, with a reason; the measures it names go
+/// back to `in_progress`. The inspection, if it was closed, is open again.
+pub fn reopen(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64, input: ReopenInput) -> AppResult<ProblemView> {
+    write_tx(conn, |conn| {
+        let (p, i) = supervised_problem(conn, caller, id, expected_version)?;
+        if p.closeout_status != "closed" {
+            return Err(AppError::conflict("not_closed", "only a closed-out problem is reopened"));
+        }
+        let mut errors = Vec::new();
+        let reason = required_text(&mut errors, "/reason", &input.reason, 2000);
+        check_measures(conn, id, &input.measure_ids, false, &mut errors)?;
+        check(errors)?;
+        let user = caller.user_id();
+        send_back(conn, &input.measure_ids, user, &format!("销号后重新打开：{reason}"))?;
+        let p = set_closeout(conn, &p, expected_version, "open", &reason, None)?;
+        reopen_inspection(conn, i.id)?;
+        if let Some(requester) = p.closeout_requested_by {
+            let message = format!("问题“{}”已被教育局重新打开：{reason}", p.title);
+            notifications::send_about(conn, &[requester], "reopened", None, Some(p.id), &message, None)?;
+        }
+        audit::record(
+            conn,
+            caller,
+            i.organisation_id,
+            "problem.reopen",
+            ("problem", id),
+            json!({"reason": reason, "measure_ids": input.measure_ids, "closeout_status": "open"}),
+        )?;
+        problem_view(conn, p)
+    })
+}
+
+/// A problem the caller decides on as a supervisor of the bureau supervising its school, at the
+/// version the caller read.
+fn supervised_problem(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64) -> AppResult<(Problem, Inspection)> {
+    let (p, i) = visible_problem(conn, caller, id)?;
+    let parent: Option<i64> = organisations::table.find(i.organisation_id).select(organisations::parent_id).first(conn)?;
+    if !(caller.has(Role::BureauSupervisor) && parent == Some(caller.organisation_id)) {
+        return Err(AppError::forbidden("not_supervising_bureau", "a supervisor of the supervising bureau closes problems out"));
+    }
+    if p.version != expected_version {
+        return Err(AppError::version_mismatch());
+    }
+    Ok((p, i))
+}
+
+/// The named measures must be the problem's own (and at least one when `required`).
+fn check_measures(conn: &mut DbConn, problem_id: i64, ids: &[i64], required: bool, errors: &mut Vec<FieldError>) -> AppResult<()> {
+    let own: Vec<i64> = measures::table.filter(measures::problem_id.eq(problem_id)).select(measures::id).load(conn)?;
+    if (required && ids.is_empty()) || ids.iter().any(|m| !own.contains(m)) {
+        errors.push(FieldError::new("/measure_ids", "invalid_measures", "name the problem's measures that need more evidence"));
+    }
+    Ok(())
+}
+
+/// Sends measures back to `in_progress`: their standing sign-offs are withdrawn, with a note.
+fn send_back(conn: &mut DbConn, ids: &[i64], user: Option<i64>, text: &str) -> AppResult<()> {
+    for m in ids {
+        let measure: Measure = measures::table.find(m).select(Measure::as_select()).first(conn)?;
+        withdraw_standing(conn, &measure, text)?;
+        diesel::update(measures::table.find(m))
+            .set((
+                measures::status.eq(MeasureStatus::InProgress.as_str()),
+                measures::next_lookback.eq(None::<chrono::NaiveDate>),
+                measures::version.eq(measures::version + 1),
+                measures::updated_at.eq(now()),
+            ))
+            .execute(conn)?;
+        note(conn, *m, user, text)?;
+    }
+    Ok(())
+}
+
+/// A problem asked for or granted close-out is open again (a rebound look-back): its close-out
+/// no longer stands, and neither does its inspection's closing.
+pub(super) fn reopen_problem(conn: &mut DbConn, problem_id: i64, reason: &str) -> AppResult<()> {
+    let p: Problem = problems::table.find(problem_id).select(Problem::as_select()).first(conn)?;
+    if p.closeout_status == "open" {
+        return Ok(());
+    }
+    set_closeout(conn, &p, p.version, "open", reason, None)?;
+    reopen_inspection(conn, p.inspection_id)
+}
+
+fn reopen_inspection(conn: &mut DbConn, inspection_id: i64) -> AppResult<()> {
+    diesel::update(inspections::table.find(inspection_id).filter(inspections::status.eq(InspectionStatus::Closed.as_str())))
+        .set((
+            inspections::status.eq(InspectionStatus::Rectifying.as_str()),
+            inspections::version.eq(inspections::version + 1),
+            inspections::updated_at.eq(now()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// The inspection is closed once every one of its problems is.
-fn close_inspection_when_done(conn: &mut DbConn, i: &Inspection) -> AppResult<()> {
-    let open: i64 =
-        problems::table.filter(problems::inspection_id.eq(i.id)).filter(problems::closeout_status.ne("closed")).count().get_result(conn)?;
-    if open == 0 {
+pub(super) fn close_inspection_when_done(conn: &mut DbConn, i: &Inspection) -> AppResult<()> {
+    let statuses: Vec<String> = problems::table.filter(problems::inspection_id.eq(i.id)).select(problems::closeout_status).load(conn)?;
+    if !statuses.is_empty() && statuses.iter().all(|s| s == "closed") && i.status != InspectionStatus::Closed.as_str() {
         diesel::update(inspections::table.find(i.id))
             .set((
                 inspections::status.eq(InspectionStatus::Closed.as_str()),

@@ -11,8 +11,8 @@ use utoipa::ToSchema;
 use super::measures::visible;
 use super::query::user_names;
 use super::signoffs::{note, reviews};
-use super::today_in;
 use super::workflow::Stage;
+use super::{ensure_problem_open, today_in};
 use crate::auth::Caller;
 use crate::db::{write_tx, DbConn};
 use crate::domain::{audit, check, now, required, required_text, utc};
@@ -106,6 +106,7 @@ pub fn request(conn: &mut DbConn, caller: &Caller, measure_id: i64, input: NewEx
         if !assigned && m.responsible_leader_id != Some(user) {
             return Err(refuse());
         }
+        ensure_problem_open(conn, m.problem_id)?;
         let pending = extension_requests::table
             .filter(extension_requests::measure_id.eq(measure_id))
             .filter(extension_requests::status.eq("pending"))
@@ -155,6 +156,7 @@ pub fn decide(conn: &mut DbConn, caller: &Caller, id: i64, input: ExtensionDecis
         if e.status != "pending" {
             return Err(AppError::conflict("extension_decided", "this request was already decided"));
         }
+        ensure_problem_open(conn, m.problem_id)?;
         let approve = input.decision == ExtensionDecision::Approve;
         let comment = if approve { input.comment.trim().to_string() } else { required("/comment", &input.comment, 2000)? };
         let t = now();

@@ -156,6 +156,10 @@ pub fn editable(conn: &mut DbConn, caller: &Caller, id: i64) -> AppResult<Inspec
     if !edits_ledger(caller, i.organisation_id) {
         return Err(refuse_edit());
     }
+    // Closed with the close-out of its last problem, it is the record; reopening a problem opens it.
+    if i.status == InspectionStatus::Closed.as_str() {
+        return Err(AppError::conflict("inspection_closed", "every problem of the inspection is closed out; it is read-only"));
+    }
     Ok(i)
 }
 
@@ -248,6 +252,13 @@ fn set_group(conn: &mut DbConn, inspection: &Inspection, group: &[GroupMemberInp
     Ok(())
 }
 
+/// `closed` is not set by hand: an inspection closes with the close-out of its last problem.
+fn refuse_closing(errors: &mut Vec<FieldError>, status: Option<InspectionStatus>) {
+    if status == Some(InspectionStatus::Closed) {
+        errors.push(FieldError::new("/status", "closed_by_closeout", "an inspection closes with the close-out of its last problem"));
+    }
+}
+
 pub fn create(conn: &mut DbConn, caller: &Caller, input: NewInspection) -> AppResult<InspectionView> {
     write_tx(conn, |conn| {
         let org = input.organisation_id.unwrap_or(caller.organisation_id);
@@ -261,6 +272,7 @@ pub fn create(conn: &mut DbConn, caller: &Caller, input: NewInspection) -> AppRe
         let title = required_text(&mut errors, "/title", &input.title, 200);
         let inspector = required_text(&mut errors, "/inspector", &input.inspector, 100);
         check_dates(&mut errors, input.onsite_start, input.onsite_end, input.feedback_date, input.deadline);
+        refuse_closing(&mut errors, input.status);
         check(errors)?;
         let t = now();
         // The inspection keeps the sign-off chain its organisation uses today.
@@ -303,6 +315,7 @@ pub fn update(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
         let feedback_date = patch.feedback_date.unwrap_or(cur.feedback_date);
         let deadline = patch.deadline.unwrap_or(cur.deadline);
         check_dates(&mut errors, onsite_start, onsite_end, feedback_date, deadline);
+        refuse_closing(&mut errors, patch.status);
         check(errors)?;
         let status = patch.status.map(|s| s.as_str()).unwrap_or(cur.status.as_str()).to_string();
         let row: Inspection = diesel::update(inspections::table.find(id).filter(inspections::version.eq(expected_version)))

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
+use super::closeout::reopen_problem;
 use super::comments::Subject;
 use super::measures::visible as visible_measure;
 use super::signoffs::{note, withdraw_standing};
@@ -18,7 +19,7 @@ use crate::db::{write_tx, DbConn};
 use crate::domain::{audit, now, required, utc};
 use crate::error::{AppError, AppResult};
 use crate::models::Measure;
-use crate::schema::{lookbacks, measures, organisations, problems, users};
+use crate::schema::{lookbacks, measures, organisations, users};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -100,15 +101,9 @@ pub fn record(conn: &mut DbConn, caller: &Caller, subject: Subject, input: NewLo
                 for m in &measures_of {
                     reopen(conn, caller, m, &findings)?;
                 }
-                if kind == "problem" {
-                    diesel::update(problems::table.find(id))
-                        .set((
-                            problems::closeout_status.eq("open"),
-                            problems::version.eq(problems::version + 1),
-                            problems::updated_at.eq(now()),
-                        ))
-                        .execute(conn)?;
-                }
+                // A measure that rebounds reopens its problem's close-out too (and the inspection's).
+                let problem_id = if kind == "problem" { id } else { measures_of[0].problem_id };
+                reopen_problem(conn, problem_id, &format!("回头看反弹：{findings}"))?;
             }
             LookbackResult::Holds => {
                 let next = input.next_lookback.unwrap_or(today_in(conn, org)? + chrono::Duration::days(90));

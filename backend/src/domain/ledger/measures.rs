@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::labels::measure_label;
 use super::structure::{at, bump, check_refs, same_members, visible_problem, ParentKind};
-use super::{edits_ledger, refuse_edit, scope, MeasureKind, MeasureStatus};
+use super::{edits_ledger, ensure_problem_open, refuse_edit, scope, MeasureKind, MeasureStatus};
 use crate::auth::{Caller, Role};
 use crate::db::{write_tx, DbConn};
 use crate::domain::{audit, check, notifications, now, optional_text, required_text, utc};
@@ -208,6 +208,7 @@ pub fn create(conn: &mut DbConn, caller: &Caller, problem_id: i64, input: NewMea
         if !edits_ledger(caller, i.organisation_id) {
             return Err(refuse_edit());
         }
+        ensure_problem_open(conn, p.id)?;
         let mut errors = Vec::new();
         let title = required_text(&mut errors, "/title", &input.title, 200);
         let content = optional_text(&mut errors, "/content", &input.content, 10_000);
@@ -300,6 +301,7 @@ pub fn update(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
         if !coordinator && patch.responsible_leader_id.is_some() {
             return Err(AppError::forbidden("ledger_read_only", "only the coordinator reassigns the responsible leader"));
         }
+        ensure_problem_open(conn, m.problem_id)?;
         if m.version != expected_version {
             return Err(AppError::version_mismatch());
         }
@@ -356,6 +358,7 @@ pub fn delete(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
         if !edits_ledger(caller, m.organisation_id) {
             return Err(refuse_edit());
         }
+        ensure_problem_open(conn, m.problem_id)?;
         if m.version != expected_version {
             return Err(AppError::version_mismatch());
         }
@@ -394,6 +397,7 @@ pub fn reorder(
         if !edits_ledger(caller, i.organisation_id) {
             return Err(refuse_edit());
         }
+        ensure_problem_open(conn, p.id)?;
         let version = bump(conn, ParentKind::Problem, p.id, p.version, expected_version)?;
         let current: Vec<i64> = measures::table.filter(measures::problem_id.eq(p.id)).select(measures::id).load(conn)?;
         same_members(&current, &ids, "/ids")?;
@@ -422,6 +426,7 @@ pub fn report_progress(conn: &mut DbConn, caller: &Caller, id: i64, expected_ver
                 "only the measure's assignees, its responsible leader and the coordinator report progress",
             ));
         }
+        ensure_problem_open(conn, m.problem_id)?;
         if m.version != expected_version {
             return Err(AppError::version_mismatch());
         }

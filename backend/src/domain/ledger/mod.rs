@@ -21,6 +21,7 @@ pub mod comments;
 pub mod extensions;
 pub mod import;
 pub mod inspections;
+pub mod invariants;
 pub mod labels;
 pub mod lookbacks;
 pub mod measures;
@@ -40,7 +41,7 @@ use super::organisations::{readable, OrgScope};
 use crate::auth::{Caller, Principal, Role};
 use crate::db::DbConn;
 use crate::error::{AppError, AppResult};
-use crate::schema::{measure_assignees, measures as measure_t, organisations};
+use crate::schema::{measure_assignees, measures as measure_t, organisations, problems};
 
 macro_rules! text_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
@@ -190,6 +191,24 @@ pub fn edits_ledger(caller: &Caller, organisation_id: i64) -> bool {
 
 pub fn refuse_edit() -> AppError {
     AppError::forbidden("ledger_read_only", "only the organisation's coordinator may change the ledger")
+}
+
+/// A problem whose close-out (销号) was asked for or granted is read-only, with its measures and
+/// their evidence: what the bureau decides on, or decided, stays what it saw. Only the bureau's
+/// reopening or a rebound look-back opens it again.
+pub fn ensure_problem_open(conn: &mut DbConn, problem_id: i64) -> AppResult<()> {
+    let status: String = problems::table.find(problem_id).select(problems::closeout_status).first(conn)?;
+    match status.as_str() {
+        "closed" => Err(AppError::conflict(
+            "problem_closed_out",
+            "the problem is closed out (销号) and read-only; the supervising bureau reopens it, with a reason, before anything changes",
+        )),
+        "requested" => Err(AppError::conflict(
+            "closeout_pending",
+            "close-out of the problem was asked for; it is read-only until the supervising bureau decides",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Today in the organisation's time zone: deadlines end at 24:00 local time.

@@ -10,14 +10,15 @@ use utoipa::ToSchema;
 
 use super::measures::{logged, view, visible, works_on, MeasureView};
 use super::workflow::{segregation, submittable, Chain, Refusal, Stage};
-use super::{today_in, GroupRole, MeasureKind, MeasureStatus};
+use super::{ensure_problem_open, today_in, GroupRole, MeasureKind, MeasureStatus};
 use crate::auth::{Caller, Role};
 use crate::db::{write_tx, DbConn};
 use crate::domain::{audit, notifications, now, required, utc};
 use crate::error::{AppError, AppResult};
 use crate::models::{Measure, Signoff};
 use crate::schema::{
-    evidence, evidence_files, inspections, leading_group_members, measure_progress, measures, organisations, signoffs, user_roles, users,
+    audit_events, evidence, evidence_files, evidence_versions, inspections, leading_group_members, measure_assignees, measure_progress,
+    measures, organisations, signoffs, user_roles, users,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -125,6 +126,7 @@ pub fn submit(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
                 "only the measure's assignees, its responsible leader and the coordinator submit it",
             ));
         }
+        ensure_problem_open(conn, m.problem_id)?;
         if m.version != expected_version {
             return Err(AppError::version_mismatch());
         }
@@ -159,6 +161,41 @@ pub fn submit(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
         let v = view(conn, m)?;
         logged(conn, caller, "measure.submit", v)
     })
+}
+
+/// Everyone who had a hand in the measure, in any round: its assignees, the authors of its
+/// progress and evidence, whoever submitted it, and whoever approved a stage of it.
+fn involved_in(conn: &mut DbConn, m: &Measure) -> AppResult<Vec<i64>> {
+    let mut ids: Vec<i64> =
+        measure_assignees::table.filter(measure_assignees::measure_id.eq(m.id)).select(measure_assignees::user_id).load(conn)?;
+    ids.extend(
+        audit_events::table
+            .filter(audit_events::entity_type.eq("measure"))
+            .filter(audit_events::entity_id.eq(m.id))
+            .filter(audit_events::action.eq_any(["measure.progress", "measure.submit"]))
+            .filter(audit_events::actor_user_id.is_not_null())
+            .select(audit_events::actor_user_id.assume_not_null())
+            .load::<i64>(conn)?,
+    );
+    ids.extend(
+        evidence_versions::table
+            .filter(evidence_versions::evidence_id.eq_any(evidence::table.filter(evidence::measure_id.eq(m.id)).select(evidence::id)))
+            .filter(evidence_versions::changed_by.is_not_null())
+            .select(evidence_versions::changed_by.assume_not_null())
+            .load::<i64>(conn)?,
+    );
+    ids.extend(
+        signoffs::table
+            .filter(signoffs::measure_id.eq(m.id))
+            .filter(signoffs::decision.eq("approve"))
+            .filter(signoffs::stage.ne(Stage::Verify.as_str()))
+            .select(signoffs::signer_id)
+            .load::<i64>(conn)?,
+    );
+    ids.extend(m.submitted_by);
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
 }
 
 /// The leaders of the measure's leading group today (the 组长 may change during a rectification).
@@ -230,9 +267,14 @@ pub fn decide(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
         let user = caller.user_id().unwrap_or_default();
         let earlier: Vec<i64> = valid_signoffs(conn, &m)?.into_iter().map(|s| s.signer_id).collect();
         let allow_repeat: bool = organisations::table.find(m.organisation_id).select(organisations::allow_repeat_signer).first(conn)?;
-        let repeat_signer = segregation(user, m.submitted_by, &earlier, allow_repeat).map_err(|r| match r {
+        let involved = if stage == Stage::Verify { involved_in(conn, &m)? } else { Vec::new() };
+        let repeat_signer = segregation(user, stage, m.submitted_by, &earlier, &involved, allow_repeat).map_err(|r| match r {
             Refusal::OwnSubmission => AppError::forbidden("own_submission", "nobody signs off their own submission"),
             Refusal::SecondStage => AppError::forbidden("second_stage", "one person signs at most one stage of a measure"),
+            Refusal::NotIndependent => AppError::forbidden(
+                "not_independent",
+                "核验 is independent: nobody verifies a measure they worked on, submitted or approved",
+            ),
         })?;
         let comment =
             if input.decision == Decision::Return { required("/comment", &input.comment, 2000)? } else { input.comment.trim().to_string() };

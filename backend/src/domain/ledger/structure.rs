@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::inspections::{editable, visible};
 use super::labels::{category_label, problem_label};
-use super::{edits_ledger, refuse_edit, scope, MeasureStatus};
+use super::{edits_ledger, ensure_problem_open, refuse_edit, scope, MeasureStatus};
 use crate::auth::Caller;
 use crate::db::{write_tx, DbConn};
 use crate::domain::{audit, check, now, optional_text, required_text, utc};
@@ -476,6 +476,7 @@ fn editable_problem(conn: &mut DbConn, caller: &Caller, id: i64, expected_versio
     if !edits_ledger(caller, i.organisation_id) {
         return Err(refuse_edit());
     }
+    ensure_problem_open(conn, p.id)?;
     if p.version != expected_version {
         return Err(AppError::version_mismatch());
     }
@@ -538,7 +539,9 @@ pub fn delete_problem(conn: &mut DbConn, caller: &Caller, id: i64, expected_vers
         }
         audit::record(conn, caller, i.organisation_id, "problem.delete", ("problem", id), json!({"title": p.title}))?;
         diesel::delete(problems::table.find(id)).execute(conn)?;
-        renumber_problems(conn, p.inspection_id)
+        renumber_problems(conn, p.inspection_id)?;
+        // The last open problem gone: the inspection is done when the rest are closed out.
+        super::closeout::close_inspection_when_done(conn, &i)
     })
 }
 

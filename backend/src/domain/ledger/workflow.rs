@@ -76,6 +76,20 @@ impl Chain {
         self.0.get(passed).copied()
     }
 
+    /// The stages whose approvals stand for a measure in `status`: none before it is signed off,
+    /// every stage once it is done. `None` when this chain never leads to that status.
+    pub fn passed(&self, status: MeasureStatus) -> Option<&[Stage]> {
+        match status {
+            MeasureStatus::NotStarted | MeasureStatus::InProgress | MeasureStatus::Submitted => Some(&[]),
+            MeasureStatus::Verified | MeasureStatus::Monitoring => Some(&self.0),
+            MeasureStatus::Approved | MeasureStatus::Signed => {
+                let n = self.0.iter().position(|s| s.reached() == status)?;
+                // The last stage leads to `verified`, never to its own intermediate status.
+                (n + 1 < self.0.len()).then(|| &self.0[..=n])
+            }
+        }
+    }
+
     /// Where approving `stage` leads.
     pub fn after_approval(&self, stage: Stage, kind: MeasureKind) -> MeasureStatus {
         if self.0.last() == Some(&stage) {
@@ -112,13 +126,28 @@ pub enum Refusal {
     OwnSubmission,
     /// The reviewer already decided an earlier stage of this round.
     SecondStage,
+    /// 核验 is the independent check: never by someone who carried the measure out, submitted it
+    /// or approved an earlier stage, in any round, whatever roles they hold now.
+    NotIndependent,
 }
 
-/// Segregation of duties. `Ok(true)` when the rule against signing two stages was relaxed by
-/// the organisation (the sign-off records it).
-pub fn segregation(reviewer: i64, submitted_by: Option<i64>, earlier_signers: &[i64], allow_repeat: bool) -> Result<bool, Refusal> {
+/// Segregation of duties. `involved` are those who worked on the measure (assignees, authors of
+/// its progress and evidence, its submitters and earlier approvers of every round). `Ok(true)`
+/// when the rule against signing two stages was relaxed by the organisation (the sign-off
+/// records it); the relaxation never reaches the 核验 stage.
+pub fn segregation(
+    reviewer: i64,
+    stage: Stage,
+    submitted_by: Option<i64>,
+    earlier_signers: &[i64],
+    involved: &[i64],
+    allow_repeat: bool,
+) -> Result<bool, Refusal> {
     if submitted_by == Some(reviewer) {
         return Err(Refusal::OwnSubmission);
+    }
+    if stage == Stage::Verify && (involved.contains(&reviewer) || earlier_signers.contains(&reviewer)) {
+        return Err(Refusal::NotIndependent);
     }
     if earlier_signers.contains(&reviewer) {
         return if allow_repeat { Ok(true) } else { Err(Refusal::SecondStage) };
@@ -183,6 +212,27 @@ mod tests {
     }
 
     #[test]
+    fn a_status_stands_on_the_approvals_of_the_stages_before_it() {
+        let full = Chain::full();
+        assert_eq!(full.passed(Submitted), Some(&[][..]));
+        assert_eq!(full.passed(Approved), Some(&[Stage::Approve][..]));
+        assert_eq!(full.passed(Signed), Some(&[Stage::Approve, Stage::Sign][..]));
+        assert_eq!(full.passed(Verified), Some(full.stages()));
+        let short = Chain::parse("approve,sign").unwrap();
+        assert_eq!(short.passed(Signed), None, "its last stage leads to verified");
+        assert_eq!(short.passed(Monitoring), Some(short.stages()));
+        assert_eq!(Chain::parse("sign,verify").unwrap().passed(Approved), None);
+        // Walking any chain, each status reached stands on exactly the stages approved so far.
+        for chain in chains() {
+            for kind in [MeasureKind::TimeBound, MeasureKind::LongTerm] {
+                for (n, stage) in chain.stages().iter().enumerate() {
+                    assert_eq!(chain.passed(chain.after_approval(*stage, kind)), Some(&chain.stages()[..=n]), "{chain:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn only_open_measures_are_submitted() {
         for status in MeasureStatus::ALL.iter().copied() {
             assert_eq!(submittable(status), matches!(status, NotStarted | InProgress), "{status:?}");
@@ -198,10 +248,17 @@ mod tests {
 
     #[test]
     fn segregation_of_duties() {
-        assert_eq!(segregation(7, Some(7), &[], true), Err(Refusal::OwnSubmission), "never one's own, even when relaxed");
-        assert_eq!(segregation(7, Some(3), &[7], false), Err(Refusal::SecondStage));
-        assert_eq!(segregation(7, Some(3), &[7], true), Ok(true), "relaxed, and recorded as such");
-        assert_eq!(segregation(7, Some(3), &[5], false), Ok(false));
-        assert_eq!(segregation(7, None, &[], false), Ok(false));
+        use Stage::*;
+        assert_eq!(segregation(7, Sign, Some(7), &[], &[], true), Err(Refusal::OwnSubmission), "never one's own, even when relaxed");
+        assert_eq!(segregation(7, Sign, Some(3), &[7], &[], false), Err(Refusal::SecondStage));
+        assert_eq!(segregation(7, Sign, Some(3), &[7], &[], true), Ok(true), "relaxed, and recorded as such");
+        assert_eq!(segregation(7, Sign, Some(3), &[5], &[], false), Ok(false));
+        assert_eq!(segregation(7, Approve, None, &[], &[], false), Ok(false));
+        // Working on a measure does not keep one from approving or signing it...
+        assert_eq!(segregation(7, Approve, Some(3), &[], &[7], false), Ok(false));
+        // ...but the verifier is independent of everyone who did, even where repeat signers are allowed.
+        assert_eq!(segregation(7, Verify, Some(3), &[], &[7], true), Err(Refusal::NotIndependent));
+        assert_eq!(segregation(7, Verify, Some(3), &[7], &[], true), Err(Refusal::NotIndependent));
+        assert_eq!(segregation(7, Verify, Some(3), &[5], &[3, 5], false), Ok(false));
     }
 }
