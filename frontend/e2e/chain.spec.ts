@@ -84,6 +84,40 @@ test.describe.serial('the sign-off chain, from the teacher to the bureau', () =>
     await page.locator('.el-message-box').getByRole('button', { name: '同意销号' }).click()
     await expect(page.getByTestId('closeout-status')).toHaveText('已销号')
   })
+
+  test('a closed-out problem is read-only until the bureau reopens it, with a reason', async ({ page }) => {
+    // The teacher finds the measure read-only and says why, with no upload offered.
+    await signIn(page, 'jiangf')
+    await page.goto(`/measures/${measure}`)
+    await expect(page.getByTestId('locked')).toContainText('该问题已销号')
+    await expect(page.locator('[data-test=evidence-drop]')).toHaveCount(0)
+    // The coordinator is offered no reopening; the bureau is, and must give its reason.
+    await signIn(page, 'zgb')
+    await page.goto(problemUrl)
+    await expect(page.getByTestId('locked')).toBeVisible()
+    await expect(page.getByTestId('reopen')).toHaveCount(0)
+    await signIn(page, 'majp')
+    await page.goto(problemUrl)
+    const form = page.getByTestId('reopen')
+    await form.getByTestId('reopen-button').click()
+    await expect(form.locator('.el-form-item__error')).toHaveText('必填')
+    await expect(page.locator('.el-message-box')).toHaveCount(0)
+    await form.locator('textarea').fill('抽查发现借支清收台账未附签字')
+    await form.locator('.el-select').click()
+    await page.locator('.el-select-dropdown__item:visible', { hasText: '②' }).click()
+    await page.keyboard.press('Escape')
+    await shoot(page, 'problem-reopen-zh-CN')
+    await form.getByTestId('reopen-button').click()
+    await expect(page.locator('.el-message-box')).toContainText('所选措施退回整改')
+    await page.locator('.el-message-box').getByRole('button', { name: '重新打开' }).click()
+    await expect(page.getByTestId('closeout-status')).toHaveText('未销号')
+    await expect(page.getByTestId('locked')).toHaveCount(0)
+    // The measure is back with the teacher, who can add evidence again.
+    await signIn(page, 'jiangf')
+    await page.goto(`/measures/${measure}`)
+    await expect(await status(page)).toHaveText('整改中')
+    await expect(page.locator('[data-test=evidence-drop]')).toBeVisible()
+  })
 })
 
 test('a returned measure shows the teacher why', async ({ page }) => {
