@@ -239,3 +239,27 @@ on_both_databases!(ones_own_password_changes_only_with_the_current_one, |app: &T
         assert_eq!(r.status, status, "{name}: {}", r.body);
     }
 });
+
+on_the_demo_ledger!(an_import_adds_no_measure_to_a_closed_out_problem, |app: &TestApp| {
+    let zgb = app.login("zgb");
+    let insp = app.get("/api/v1/inspections", &zgb).json["items"][0]["id"].as_i64().unwrap();
+    let p = problem(app, &zgb, "1.");
+    let before = measures_of(app, &zgb, p["id"].as_i64().unwrap()).len();
+    // The reference ledger again, with one more measure for problem 1, which the bureau closed out.
+    let mut doc: Value = serde_json::from_str(include_str!("../../fixtures/changyang-2021/ledger.json")).unwrap();
+    doc["categories"][0]["problems"][0]["measures"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"text": "补充措施。再学一遍。", "kind": "立行立改"}));
+    let path = format!("/api/v1/inspections/{insp}/import");
+    let preview = app.post(&format!("{path}?dry_run=true&on_existing=skip"), &zgb, doc.clone());
+    let added = preview.ok(200)["preview"][0]["problems"][0]["measures"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!((&added["state"], &added["locked"]), (&json!("new"), &json!(true)));
+    // Skip leaves all 105 as they are and adds nothing; update changes none and adds nothing.
+    for (choice, skipped) in [("skip", 106), ("update", 1)] {
+        let r = app.post(&format!("{path}?on_existing={choice}"), &zgb, doc.clone());
+        let j = r.ok(201);
+        assert_eq!((&j["created"]["measures"], &j["skipped"]["measures"]), (&json!(0), &json!(skipped)), "{choice}");
+    }
+    assert_eq!(measures_of(app, &zgb, p["id"].as_i64().unwrap()).len(), before);
+});

@@ -318,6 +318,7 @@ export default {
     willUpdate: 'Will update: {fields}',
     differs: 'Differs from the file: {fields}',
     locked: 'Submitted or done, not updated: {fields}',
+    notAdded: 'Its problem is closed out or awaiting close-out: not added',
     problemLocked: 'Close-out requested or done, not updated: {fields}',
     location: 'Where',
     message: 'Problem',

@@ -316,6 +316,7 @@ export default {
     differs: '与文件不同：{fields}',
     locked: '已送审或已完成，不更新：{fields}',
     problemLocked: '已申请销号或已销号，不更新：{fields}',
+    notAdded: '所属问题已申请销号或已销号，不新增',
     location: '位置',
     message: '问题说明',
     expectedOrdinal: '{message}，应为 {n}',

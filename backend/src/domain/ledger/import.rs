@@ -645,7 +645,8 @@ pub struct PreviewMeasure {
     /// document (`text`, `kind`, `deadline`, `responsible_leader`, `lead_department`,
     /// `supporting_departments`, `assignees`): what `update` changes unless `locked`.
     pub changes: Vec<String>,
-    /// Handed in for sign-off or done: `update` leaves it as it is.
+    /// Handed in for sign-off or done: `update` leaves it as it is. A new measure of a problem
+    /// whose close-out is requested or done is locked too: it is not added.
     pub locked: bool,
 }
 
@@ -813,8 +814,11 @@ impl<'a> Merge<'a> {
                     None => o.created.problems += 1,
                     Some(e) => bump(&mut o, tally(!problem_changes(p, e).is_empty(), problem_locked(e)), |c| &mut c.problems),
                 }
+                // A problem whose close-out is requested or done takes no new measure either.
+                let closed = self.problem(ci, pi).is_some_and(problem_locked);
                 for (mi, m) in p.measures.iter().enumerate() {
                     match self.measure(ci, pi, mi) {
+                        None if closed => o.skipped.measures += 1,
                         None => o.created.measures += 1,
                         Some(e) => bump(&mut o, tally(!measure_changes(m, e).is_empty(), measure_locked(e)), |c| &mut c.measures),
                     }
@@ -891,7 +895,7 @@ impl<'a> Merge<'a> {
                                     .map(|(mi, m)| {
                                         let em = self.measure(ci, pi, mi);
                                         let changes = em.map(|e| measure_changes(m, e)).unwrap_or_default();
-                                        let locked = em.is_some_and(measure_locked);
+                                        let locked = em.map_or(ep.is_some_and(problem_locked), measure_locked);
                                         let (ordinal, kind, deadline) = match em {
                                             None => {
                                                 next_measure += 1;
@@ -1145,8 +1149,10 @@ pub fn apply_merge(
                 }
             };
             let mut next = ep.and_then(|e| e.measures.iter().map(|m| m.ordinal).max()).unwrap_or(0);
+            let closed = ep.is_some_and(problem_locked);
             for (mi, m) in p.measures.iter().enumerate() {
                 match merge.measure(ci, pi, mi) {
+                    None if closed => {}
                     None => {
                         next += 1;
                         insert(conn, (organisation_id, inspection_id, problem_id, 0), next, &m.measure)?;
@@ -1402,12 +1408,18 @@ mod tests {
         existing.categories[0].problems[1].closeout_status = "requested".into();
         doc[0].problems[1].feedback = "新的反馈".into();
         doc[0].problems[1].given.feedback = true;
+        // …and takes no new measure.
+        let mut added = doc[0].problems[1].measures[0].clone();
+        added.measure.title = "销号申请后新增的措施".into();
+        doc[0].problems[1].measures.push(added);
         let merge = Merge::new(&doc, &existing);
         let o = merge.outcome(OnExisting::Update);
         assert_eq!(o.updated, counts(0, 1, 1));
-        assert_eq!(o.skipped, counts(0, 1, 2));
+        assert_eq!(o.skipped, counts(0, 1, 3));
         assert_eq!(o.created, ImportCounts::default());
-        assert_eq!(o.unchanged.measures, merge.document().measures - 3);
+        assert_eq!(merge.outcome(OnExisting::Skip).created, ImportCounts::default());
+        assert!(merge.preview(Some(OnExisting::Skip))[0].problems[1].measures.last().unwrap().locked);
+        assert_eq!(o.unchanged.measures, merge.document().measures - 4);
         let preview = merge.preview(Some(OnExisting::Update));
         let ms = &preview[0].problems[0].measures;
         assert_eq!(
