@@ -8,24 +8,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PORT=${PORT:-18086}
-BASE="http://127.0.0.1:$PORT"
 DURATION=${DURATION:-15}
 SETTLE=${SETTLE:-60}
 
 command -v wrk >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }
-if [ -z "${BIN:-}" ]; then
-    cargo build --release -q --locked -p rectify
-    BIN=./target/release/rectify
-fi
-
-DATA=$(mktemp -d)
-trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
-# Throttling is lifted so that every attempt really costs a hash: the worst case.
-RECTIFY_DATA_DIR="$DATA" RECTIFY_BIND="127.0.0.1:$PORT" RUST_LOG=warn \
-RECTIFY_LOGIN_MAX_FAILURES_PER_ACCOUNT=1000000000 RECTIFY_LOGIN_MAX_FAILURES_PER_ADDRESS=1000000000 \
-    "$BIN" serve --demo >"$DATA/server.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 1 300); do curl -sf "$BASE/readyz" >/dev/null && break; sleep 0.1; done
+. bench/lib.sh
+serve_demo
 
 rss() { awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER/status"; }
 # Samples RSS every 100 ms into $1 until $2 (a pid) ends.

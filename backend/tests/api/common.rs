@@ -23,19 +23,7 @@ pub const PASSWORD: &str = rectify::demo::DEMO_PASSWORD;
 #[macro_export]
 macro_rules! on_both_databases {
     ($name:ident, $body:expr) => {
-        mod $name {
-            use super::*;
-            #[test]
-            fn sqlite() {
-                ($body)(&TestApp::start(rectify::db::Backend::Sqlite).expect("sqlite"));
-            }
-            #[test]
-            fn postgres() {
-                if let Some(app) = TestApp::start(rectify::db::Backend::Postgres) {
-                    ($body)(&app);
-                }
-            }
-        }
+        $crate::on_both_databases_from!($name, TestApp::start, $body);
     };
 }
 
@@ -43,15 +31,23 @@ macro_rules! on_both_databases {
 #[macro_export]
 macro_rules! on_the_demo_ledger {
     ($name:ident, $body:expr) => {
+        $crate::on_both_databases_from!($name, TestApp::start_with_demo_ledger, $body);
+    };
+}
+
+/// A test on each database, starting the app with `$start` (`None`: that database is not configured).
+#[macro_export]
+macro_rules! on_both_databases_from {
+    ($name:ident, $start:path, $body:expr) => {
         mod $name {
             use super::*;
             #[test]
             fn sqlite() {
-                ($body)(&TestApp::start_with_demo_ledger(rectify::db::Backend::Sqlite).expect("sqlite"));
+                ($body)(&$start(rectify::db::Backend::Sqlite).expect("sqlite"));
             }
             #[test]
             fn postgres() {
-                if let Some(app) = TestApp::start_with_demo_ledger(rectify::db::Backend::Postgres) {
+                if let Some(app) = $start(rectify::db::Backend::Postgres) {
                     ($body)(&app);
                 }
             }
