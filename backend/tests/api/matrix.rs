@@ -325,7 +325,8 @@ fn observed(row: &Row, call: &Call, r: &Resp) -> Outcome {
         return match call.find {
             Find::Nothing => Outcome::Allowed,
             Find::Any if !items.is_empty() => Outcome::Allowed,
-            Find::Id(id) if items.iter().any(|i| i["id"] == id) => Outcome::Allowed,
+            // A ledger row holds its measure.
+            Find::Id(id) if items.iter().any(|i| i["id"] == id || i["measure"]["id"] == id) => Outcome::Allowed,
             _ => Outcome::NotListed,
         };
     }
@@ -404,6 +405,12 @@ struct World {
     problem: i64,
     measure: i64,
     evidence: i64,
+    /// Beside them, without the staff member: a measure of the same problem with its evidence,
+    /// and a category whose problem is someone else's.
+    unassigned_measure: i64,
+    unassigned_evidence: i64,
+    other_category: i64,
+    other_problem: i64,
 }
 
 struct Walk<'a> {
@@ -549,6 +556,11 @@ impl<'a> Walk<'a> {
         w.problem = id(&self.new_problem(&w, w.inspection, w.category));
         w.measure = id(&self.new_measure(&w, w.problem, responsible, &[staff]));
         w.evidence = id(&self.upload(staff, w.measure));
+        w.unassigned_measure = id(&self.new_measure(&w, w.problem, responsible, &[bystander]));
+        w.unassigned_evidence = id(&self.upload(coordinator, w.unassigned_measure));
+        w.other_category = id(&self.new_category(&w, w.inspection));
+        w.other_problem = id(&self.new_problem(&w, w.inspection, w.other_category));
+        self.new_measure(&w, w.other_problem, responsible, &[bystander]);
         w
     }
 
@@ -729,10 +741,19 @@ impl<'a> Walk<'a> {
                 let at = format!("/api/v1/inspections/{i}");
                 Target::of(&self.read(&at), org, at)
             }
+            "a category" if reading => Target { id: w.category, ..Target::org(org) },
+            "a category without the staff member's measures" if reading => Target { id: w.other_category, ..Target::org(org) },
             "a category" => {
+                let c = self.new_category(w, w.inspection);
+                let p = self.new_problem(w, w.inspection, id(&c));
+                self.new_measure(w, id(&p), w.responsible, &[w.staff]);
+                Target::of(&c, org, format!("/api/v1/inspections/{}/categories", w.inspection)).with(json!([id(&p)]))
+            }
+            "a category without the staff member's measures" | "a category without problems" => {
                 Target::of(&self.new_category(w, w.inspection), org, format!("/api/v1/inspections/{}/categories", w.inspection))
             }
             "a problem" if reading => Target { id: w.problem, ..Target::org(org) },
+            "a problem without the staff member's measures" => Target { id: w.other_problem, ..Target::org(org) },
             "a problem" => {
                 let p = self.new_problem(w, w.inspection, w.category);
                 let m = self.new_measure(w, id(&p), w.responsible, &[w.staff]);
@@ -745,6 +766,7 @@ impl<'a> Walk<'a> {
             "a measure of a problem awaiting close-out" => first_measure(&self.problem_at(w, w.inspection, w.category, 1)),
             "a measure of a closed-out problem" => first_measure(&self.problem_at(w, w.inspection, w.category, 2)),
             "a measure" if reading => Target { id: w.measure, ..Target::org(org) },
+            "a measure not assigned to the staff member" => Target { id: w.unassigned_measure, ..Target::org(org) },
             "a measure" | "a measure, naming another responsible leader" => {
                 measure(&self.new_measure(w, w.problem, w.responsible, &[w.staff])).with(json!(w.other_responsible.map(|n| self.user(n))))
             }
@@ -771,6 +793,7 @@ impl<'a> Walk<'a> {
                 Target { id: id(&e), ..Target::org(org) }
             }
             "evidence" if reading => Target { id: w.evidence, ..Target::org(org) },
+            "evidence of a measure not assigned to the staff member" => Target { id: w.unassigned_evidence, ..Target::org(org) },
             "evidence" => {
                 let e = self.upload(w.staff, id(&self.new_measure(w, w.problem, w.responsible, &[w.staff])));
                 Target::of(&e, org, format!("/api/v1/evidence/{}", id(&e)))
@@ -820,8 +843,18 @@ impl<'a> Walk<'a> {
             ("GET", "/api/v1/api-tokens") => (Body::None, list("?limit=200".into(), Find::Id(t.id))),
             ("GET", "/api/v1/audit") => (Body::None, list(format!("?entity_type=organisation&entity_id={}", t.org), Find::Any)),
             ("GET", "/api/v1/inspections") => (Body::None, list("?limit=200".into(), Find::Id(w.inspection))),
-            ("GET", "/api/v1/measures") => (Body::None, list(format!("?problem_id={}&limit=200", w.problem), Find::Id(w.measure))),
-            ("GET", "/api/v1/evidence") => (Body::None, list(format!("?problem_id={}&limit=200", w.problem), Find::Id(w.evidence))),
+            ("GET", "/api/v1/measures" | "/api/v1/evidence") => {
+                (Body::None, list(format!("?problem_id={}&limit=200", w.problem), Find::Id(t.id)))
+            }
+            // Lists inside the inspection or problem that the reading rows look at.
+            ("GET", "/api/v1/inspections/{id}/categories" | "/api/v1/inspections/{id}/problems" | "/api/v1/inspections/{id}/ledger") => {
+                path = row.path.replace("{id}", &w.inspection.to_string());
+                (Body::None, Find::Id(t.id))
+            }
+            ("GET", "/api/v1/problems/{id}/measures") => {
+                path = row.path.replace("{id}", &w.problem.to_string());
+                (Body::None, Find::Id(t.id))
+            }
             ("POST", "/api/v1/inspections/{id}/import") => {
                 let doc = json!({"categories": [{"title": name(), "problems": [{"title": "导入的问题", "measures": [{"text": "导入的措施。"}]}]}]});
                 (Body::Json(doc), list("?on_existing=add".into(), Find::Nothing))
