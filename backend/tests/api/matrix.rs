@@ -79,14 +79,14 @@ enum On {
 }
 
 impl On {
+    const NAMES: [(&'static str, On); 4] =
+        [("—", On::Nothing), ("school", On::School), ("bureau", On::Bureau), ("other school", On::OtherSchool)];
+
     fn parse(s: &str) -> Option<On> {
-        Some(match s {
-            "—" => On::Nothing,
-            "school" => On::School,
-            "bureau" => On::Bureau,
-            "other school" => On::OtherSchool,
-            _ => return None,
-        })
+        On::NAMES.iter().find(|(name, _)| *name == s).map(|(_, on)| *on)
+    }
+    fn name(self) -> &'static str {
+        On::NAMES.iter().find(|(_, on)| *on == self).unwrap().0
     }
 }
 
@@ -101,16 +101,16 @@ enum Outcome {
 impl Outcome {
     fn parse(cell: &str) -> Option<Outcome> {
         let cell = cell.replace('`', "");
-        Some(match cell.split_once(' ') {
-            _ if cell == "✓" => Outcome::Allowed,
-            _ if cell == "not listed" => Outcome::NotListed,
-            _ if cell == "401" => Outcome::Refused(401, "unauthenticated".into()),
-            _ if cell == "404" => Outcome::Refused(404, "not_found".into()),
-            Some((status @ ("403" | "409"), code)) if !code.is_empty() && code.chars().all(|c| c.is_ascii_lowercase() || c == '_') => {
-                Outcome::Refused(status.parse().unwrap(), code.into())
-            }
-            _ => return None,
-        })
+        match cell.as_str() {
+            "✓" => return Some(Outcome::Allowed),
+            "not listed" => return Some(Outcome::NotListed),
+            "401" => return Some(Outcome::Refused(401, "unauthenticated".into())),
+            "404" => return Some(Outcome::Refused(404, "not_found".into())),
+            _ => {}
+        }
+        let (status, code) = cell.split_once(' ')?;
+        let stable = !code.is_empty() && code.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+        (matches!(status, "403" | "409") && stable).then(|| Outcome::Refused(status.parse().unwrap(), code.into()))
     }
 
     fn show(&self) -> String {
@@ -136,7 +136,7 @@ struct Row {
 
 impl Row {
     fn name(&self) -> String {
-        format!("line {}: {} {} ({}, on {:?})", self.line, self.method, self.path, self.object, self.on)
+        format!("line {}: {} {} ({}, on {})", self.line, self.method, self.path, self.object, self.on.name())
     }
 }
 
@@ -944,12 +944,14 @@ impl<'a> Walk<'a> {
     /// Keeps the walk's sessions going: a changed password gives the caller a new session, and
     /// the refresh tokens handed out serve the rows that need one.
     fn after(&self, row: &Row, who: Who, r: &Resp) {
-        if let Some(t) = r.json.get("refresh_token").and_then(Value::as_str) {
-            self.refresh_tokens.borrow_mut().push(t.into());
-        }
         if row.path == "/api/v1/me/password" && r.status == 200 {
+            // The change ended the caller's other sessions, and their refresh tokens with them.
+            self.refresh_tokens.borrow_mut().clear();
             let access = r.json["access_token"].as_str().unwrap().to_string();
             self.sessions.borrow_mut().insert(who.username().unwrap().into(), (access, NEW_PASSWORD.into()));
+        }
+        if let Some(t) = r.json.get("refresh_token").and_then(Value::as_str) {
+            self.refresh_tokens.borrow_mut().push(t.into());
         }
     }
 }
