@@ -2281,7 +2281,10 @@ export interface components {
             kind: components["schemas"]["MeasureKind"];
             /** @description The label it has after the import. */
             label: string;
-            /** @description Handed in for sign-off or done: `update` leaves it as it is. */
+            /**
+             * @description Handed in for sign-off or done: `update` leaves it as it is. A new measure of a problem
+             *     whose close-out is requested or done is locked too: it is not added.
+             */
             locked: boolean;
             state: components["schemas"]["ItemState"];
             title: string;

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{edits_ledger, refuse_edit, scope, GroupRole, InspectionStatus, LedgerScope};
+use super::{edits_ledger, refuse_edit, scope, GroupRole, InspectionStatus, LedgerScope, Part};
 use crate::auth::Caller;
 use crate::db::{write_tx, DbConn};
 use crate::domain::organisations::OrgScope;
@@ -144,7 +144,7 @@ fn view(conn: &mut DbConn, i: Inspection) -> AppResult<InspectionView> {
 pub fn visible(conn: &mut DbConn, caller: &Caller, id: i64) -> AppResult<(Inspection, LedgerScope)> {
     let i: Inspection = inspections::table.find(id).select(Inspection::as_select()).first(conn)?;
     let s = scope(conn, caller)?;
-    if !s.sees_inspection(conn, i.organisation_id, i.id, None)? {
+    if !s.sees_inspection(conn, i.organisation_id, i.id, Part::Whole)? {
         return Err(AppError::not_found());
     }
     Ok((i, s))

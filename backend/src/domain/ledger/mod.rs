@@ -162,9 +162,9 @@ impl LedgerScope {
         }
     }
 
-    /// Whether an inspection (or a problem in it, `problem_id`) is in the scope: staff see those
+    /// Whether an inspection, or a category or problem of it, is in the scope: staff see those
     /// holding a measure assigned to them.
-    pub fn sees_inspection(&self, conn: &mut DbConn, organisation_id: i64, inspection_id: i64, problem_id: Option<i64>) -> AppResult<bool> {
+    pub fn sees_inspection(&self, conn: &mut DbConn, organisation_id: i64, inspection_id: i64, part: Part) -> AppResult<bool> {
         if !self.orgs.contains(organisation_id) {
             return Ok(false);
         }
@@ -174,11 +174,23 @@ impl LedgerScope {
             .filter(measure_assignees::user_id.eq(user))
             .filter(measure_t::inspection_id.eq(inspection_id))
             .into_boxed::<crate::db::MultiBackend>();
-        if let Some(p) = problem_id {
-            q = q.filter(measure_t::problem_id.eq(p));
+        match part {
+            Part::Whole => {}
+            Part::Category(c) => {
+                q = q.filter(measure_t::problem_id.eq_any(problems::table.filter(problems::category_id.eq(c)).select(problems::id)))
+            }
+            Part::Problem(p) => q = q.filter(measure_t::problem_id.eq(p)),
         }
         Ok(q.select(measure_t::id).first::<i64>(conn).optional()?.is_some())
     }
+}
+
+/// What of an inspection [`LedgerScope::sees_inspection`] is asked about.
+#[derive(Debug, Clone, Copy)]
+pub enum Part {
+    Whole,
+    Category(i64),
+    Problem(i64),
 }
 
 /// Coordinators of the organisation, admins, and API tokens with `write` edit the ledger.

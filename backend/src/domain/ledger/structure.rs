@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use super::inspections::{editable, visible};
 use super::labels::{category_label, problem_label};
-use super::{edits_ledger, ensure_problem_open, refuse_edit, scope, MeasureStatus};
+use super::{edits_ledger, ensure_problem_open, refuse_edit, scope, MeasureStatus, Part};
 use crate::auth::Caller;
 use crate::db::{write_tx, DbConn};
 use crate::domain::{audit, check, now, optional_text, required_text, utc};
@@ -55,14 +55,27 @@ pub struct CategoryInput {
     pub title: String,
 }
 
+/// Categories of an inspection (for staff: those holding a measure assigned to them).
 pub fn list_categories(conn: &mut DbConn, caller: &Caller, inspection_id: i64) -> AppResult<Vec<CategoryView>> {
-    visible(conn, caller, inspection_id)?;
-    let rows = categories::table
-        .filter(categories::inspection_id.eq(inspection_id))
-        .order(categories::ordinal)
-        .select(Category::as_select())
-        .load(conn)?;
+    let (_, s) = visible(conn, caller, inspection_id)?;
+    let mut q = categories::table.filter(categories::inspection_id.eq(inspection_id)).into_boxed();
+    if let Some(user) = s.assigned_to {
+        let theirs =
+            measures::table.inner_join(measure_assignees::table).filter(measure_assignees::user_id.eq(user)).select(measures::problem_id);
+        q = q.filter(categories::id.eq_any(problems::table.filter(problems::id.eq_any(theirs)).select(problems::category_id)));
+    }
+    let rows = q.order(categories::ordinal).select(Category::as_select()).load(conn)?;
     Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// A category the caller may see (staff: one holding a measure assigned to them), or 404.
+fn visible_category(conn: &mut DbConn, caller: &Caller, id: i64) -> AppResult<Category> {
+    let c: Category = categories::table.find(id).select(Category::as_select()).first(conn)?;
+    let org: i64 = inspections::table.find(c.inspection_id).select(inspections::organisation_id).first(conn)?;
+    if !scope(conn, caller)?.sees_inspection(conn, org, c.inspection_id, Part::Category(c.id))? {
+        return Err(AppError::not_found());
+    }
+    Ok(c)
 }
 
 pub fn create_category(conn: &mut DbConn, caller: &Caller, inspection_id: i64, input: CategoryInput) -> AppResult<CategoryView> {
@@ -126,7 +139,7 @@ pub(super) fn insert_problem(conn: &mut DbConn, inspection_id: i64, p: &NewProbl
 
 /// The category, when the caller may change it at this version, with its organisation.
 fn editable_category(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64) -> AppResult<(Category, i64)> {
-    let c: Category = categories::table.find(id).select(Category::as_select()).first(conn)?;
+    let c = visible_category(conn, caller, id)?;
     let i = editable(conn, caller, c.inspection_id)?;
     if c.version != expected_version {
         return Err(AppError::version_mismatch());
@@ -426,7 +439,7 @@ pub fn list_problems(conn: &mut DbConn, caller: &Caller, inspection_id: i64) -> 
 pub fn visible_problem(conn: &mut DbConn, caller: &Caller, id: i64) -> AppResult<(Problem, Inspection)> {
     let p: Problem = problems::table.find(id).select(Problem::as_select()).first(conn)?;
     let i: Inspection = inspections::table.find(p.inspection_id).select(Inspection::as_select()).first(conn)?;
-    if !scope(conn, caller)?.sees_inspection(conn, i.organisation_id, i.id, Some(p.id))? {
+    if !scope(conn, caller)?.sees_inspection(conn, i.organisation_id, i.id, Part::Problem(p.id))? {
         return Err(AppError::not_found());
     }
     Ok((p, i))
@@ -554,7 +567,7 @@ pub fn reorder_problems(
     ids: Vec<i64>,
 ) -> AppResult<(i64, Vec<ProblemView>)> {
     let (inspection_id, version) = write_tx(conn, |conn| {
-        let c: Category = categories::table.find(category_id).select(Category::as_select()).first(conn)?;
+        let c = visible_category(conn, caller, category_id)?;
         let i = editable(conn, caller, c.inspection_id)?;
         let version = bump(conn, ParentKind::Category, c.id, c.version, expected_version)?;
         audit::record(conn, caller, i.organisation_id, "category.reorder_problems", ("category", c.id), json!({"problem_ids": ids}))?;
