@@ -26,6 +26,8 @@ pub struct Config {
     pub refresh_token_ttl: i64,
     pub log_format: LogFormat,
     pub db_pool_size: u32,
+    /// How long a request waits for a free database connection before answering 503 (seconds).
+    pub db_timeout: u64,
     pub workers: Option<usize>,
     pub login_max_failures_per_account: u32,
     pub login_max_failures_per_address: u32,
@@ -65,6 +67,12 @@ pub struct S3Config {
     /// e.g. `http://127.0.0.1:9000` for MinIO; AWS when absent.
     pub endpoint: Option<String>,
     pub region: String,
+    /// Seconds to establish a connection, and for a whole request (each attempt).
+    pub connect_timeout: u64,
+    pub timeout: u64,
+    /// Attempts after the first when the connection fails, a safe request times out or the
+    /// server answers 5xx.
+    pub retries: usize,
 }
 
 impl std::fmt::Debug for Config {
@@ -145,6 +153,7 @@ impl Config {
             refresh_token_ttl: src.parse("RECTIFY_REFRESH_TOKEN_TTL", 14 * 24 * 3600)?,
             log_format,
             db_pool_size: src.parse("RECTIFY_DB_POOL_SIZE", 16)?,
+            db_timeout: src.parse("RECTIFY_DB_TIMEOUT", 5)?,
             workers: src.get("RECTIFY_WORKERS").map(|v| v.parse().map_err(|_| "RECTIFY_WORKERS".to_string())).transpose()?,
             login_max_failures_per_account: src.parse("RECTIFY_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5)?,
             login_max_failures_per_address: src.parse("RECTIFY_LOGIN_MAX_FAILURES_PER_ADDRESS", 50)?,
@@ -158,11 +167,17 @@ impl Config {
             storage_quota: src.parse("RECTIFY_STORAGE_QUOTA", 20 * 1024 * 1024 * 1024)?,
             zip_max_entries: src.parse("RECTIFY_ZIP_MAX_ENTRIES", 10_000)?,
             zip_max_uncompressed: src.parse("RECTIFY_ZIP_MAX_UNCOMPRESSED", 1024 * 1024 * 1024)?,
-            s3: src.get("RECTIFY_S3_BUCKET").filter(|b| !b.is_empty()).map(|bucket| S3Config {
-                bucket,
-                endpoint: src.get("RECTIFY_S3_ENDPOINT").filter(|e| !e.is_empty()),
-                region: src.get("RECTIFY_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
-            }),
+            s3: match src.get("RECTIFY_S3_BUCKET").filter(|b| !b.is_empty()) {
+                None => None,
+                Some(bucket) => Some(S3Config {
+                    bucket,
+                    endpoint: src.get("RECTIFY_S3_ENDPOINT").filter(|e| !e.is_empty()),
+                    region: src.get("RECTIFY_S3_REGION").unwrap_or_else(|| "us-east-1".into()),
+                    connect_timeout: src.parse("RECTIFY_S3_CONNECT_TIMEOUT", 5)?,
+                    timeout: src.parse("RECTIFY_S3_TIMEOUT", 30)?,
+                    retries: src.parse("RECTIFY_S3_RETRIES", 2)?,
+                }),
+            },
             sweep_grace: src.parse("RECTIFY_SWEEP_GRACE", 3600)?,
             sweep_interval: src.parse("RECTIFY_SWEEP_INTERVAL", 3600)?,
             reminder_interval: src.parse("RECTIFY_REMINDER_INTERVAL", 3600)?,
@@ -177,6 +192,9 @@ impl Config {
             if s.len() < 32 {
                 return Err("RECTIFY_JWT_SECRET must be at least 32 bytes".into());
             }
+        }
+        if cfg.db_timeout == 0 || cfg.s3.as_ref().is_some_and(|s3| s3.connect_timeout == 0 || s3.timeout == 0) {
+            return Err("RECTIFY_DB_TIMEOUT, RECTIFY_S3_CONNECT_TIMEOUT and RECTIFY_S3_TIMEOUT must be at least 1 second".into());
         }
         if cfg.access_token_ttl < 60 || cfg.refresh_token_ttl < cfg.access_token_ttl {
             return Err("token lifetimes: access must be at least 60 s and refresh at least as long".into());

@@ -2,6 +2,8 @@
 //! picks the backend from the URL, embedded migrations per backend, and write transactions that
 //! take SQLite's write lock up front so concurrent writers queue instead of failing.
 
+use std::time::{Duration, Instant};
+
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
@@ -101,25 +103,62 @@ fn configure_sqlite() {
     });
 }
 
-pub fn build_pool(url: &str, size: u32) -> Result<Pool, String> {
+/// `wait`: how long a request waits for a connection while all are busy (then 503).
+pub fn build_pool(url: &str, size: u32, wait: Duration) -> Result<Pool, String> {
     r2d2::Pool::builder()
         .max_size(size)
-        // No ping before each use: it costs a round trip per request. A connection that broke
-        // (server restart) fails one request and is then dropped by `has_broken`.
+        // No ping before each use: it costs a round trip per request. A connection found lost
+        // (the server restarted) fails its request with a 503 and is then dropped (`run`).
         .test_on_check_out(false)
-        .connection_timeout(std::time::Duration::from_secs(10))
+        .connection_timeout(wait)
         .build(Manager::new(url))
         .map_err(|e| format!("cannot open the database {}: {e}", crate::config::redact_url(url)))
 }
 
-/// Runs database work on a blocking thread with a pooled connection.
+/// A request waits for a connection in slices this long, and gives up after one in which the
+/// pool held no connection at all: the database went away, every connection to it was dropped
+/// and reconnecting fails. Answering 503 then beats holding every request for the full wait.
+const WAIT_SLICE: Duration = Duration::from_millis(250);
+
+/// A connection, within the pool's timeout unless the database is unreachable (`WAIT_SLICE`).
+fn checkout(pool: &Pool) -> Result<PooledConn, r2d2::PoolError> {
+    let deadline = Instant::now() + pool.connection_timeout();
+    loop {
+        match pool.get_timeout(WAIT_SLICE.min(deadline.saturating_duration_since(Instant::now()))) {
+            Err(_) if pool.state().connections > 0 && Instant::now() < deadline => continue,
+            got => return got,
+        }
+    }
+}
+
+/// Runs database work on a blocking thread with a pooled connection. When the database cannot
+/// be reached, or the connection turns out lost, the answer is 503 `database_unavailable`.
 pub async fn run<T, F>(pool: &Pool, f: F) -> AppResult<T>
 where
     T: Send + 'static,
     F: FnOnce(&mut DbConn) -> AppResult<T> + Send + 'static,
 {
     let pool = pool.clone();
-    actix_web::web::block(move || f(&mut *pool.get()?)).await?
+    actix_web::web::block(move || {
+        let mut conn = checkout(&pool)?;
+        match f(&mut conn) {
+            Err(e) if e.code == "database_unavailable" || (e.status.is_server_error() && conn.ping().is_err()) => {
+                retire(&mut conn);
+                Err(AppError::database_unavailable())
+            }
+            result => result,
+        }
+    })
+    .await?
+}
+
+/// Marks a connection whose server went away so that the pool drops it instead of lending it
+/// again: r2d2 drops connections whose transaction manager is in error (`has_broken`).
+fn retire(conn: &mut DbConn) {
+    match conn {
+        DbConn::Pg(c) => AnsiTransactionManager::transaction_manager_status_mut(c).set_in_error(),
+        DbConn::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c).set_in_error(),
+    }
 }
 
 /// Applies pending migrations; returns how many ran.

@@ -99,6 +99,10 @@ impl AppError {
     pub fn unavailable(code: &'static str, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, code, detail)
     }
+    /// The database cannot be reached (down, restarting) or the connection to it was lost.
+    pub fn database_unavailable() -> Self {
+        Self::unavailable("database_unavailable", "the database is not reachable; try again shortly")
+    }
     /// Logs the cause and answers a bare 500.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error");
@@ -160,6 +164,11 @@ impl From<diesel::result::Error> for AppError {
             E::DatabaseError(K::SerializationFailure, _) => {
                 Self::conflict("concurrent_change", "a concurrent change interfered; try again")
             }
+            // The server went away (restart, failover): the transaction did not happen.
+            E::DatabaseError(K::ClosedConnection | K::UnableToSendCommand, info) => {
+                tracing::warn!(error = %info.message(), "database connection lost");
+                Self::database_unavailable()
+            }
             other => Self::internal(other),
         }
     }
@@ -168,7 +177,7 @@ impl From<diesel::result::Error> for AppError {
 impl From<diesel::r2d2::PoolError> for AppError {
     fn from(e: diesel::r2d2::PoolError) -> Self {
         tracing::error!(error = %e, "database pool");
-        Self::unavailable("database_unavailable", "the database is not reachable")
+        Self::database_unavailable()
     }
 }
 

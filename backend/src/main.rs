@@ -272,7 +272,7 @@ fn run(command: Command, mut config: Config) -> Result<(), String> {
                 );
             }
             drop(conn);
-            let pool = db::build_pool(&config.database_url, config.db_pool_size)?;
+            let pool = db::build_pool(&config.database_url, config.db_pool_size, std::time::Duration::from_secs(config.db_timeout))?;
             let listener = TcpListener::bind(&config.bind).map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
             tracing::info!(address = %config.bind, "serving; API docs at /api/docs");
             let state = web::Data::new(AppState::new(config, pool)?);
@@ -368,7 +368,7 @@ fn evidence_command(cmd: EvidenceCommand, config: &Config) -> Result<(), String>
     let mut conn = connect(config)?;
     db::migrate(&mut conn)?;
     drop(conn);
-    let pool = db::build_pool(&config.database_url, 2)?;
+    let pool = db::build_pool(&config.database_url, 2, std::time::Duration::from_secs(config.db_timeout))?;
     let storage = rectify::storage::Storage::open(config)?;
     actix_web::rt::System::new().block_on(async move {
         match cmd {

@@ -12,12 +12,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use futures_util::{StreamExt, TryStreamExt};
-use object_store::aws::AmazonS3Builder;
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as Key;
-use object_store::{GetOptions, GetRange, GetResult, ObjectStore, ObjectStoreExt, WriteMultipart};
+use object_store::{ClientConfigKey, GetOptions, GetRange, GetResult, ObjectStore, ObjectStoreExt, RetryConfig, WriteMultipart};
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
@@ -47,7 +48,19 @@ impl Storage {
                 Ok(Storage { store: Arc::new(store), spool, spool_in_store: true })
             }
             Some(s3) => {
-                let mut builder = AmazonS3Builder::from_env().with_bucket_name(&s3.bucket).with_region(&s3.region);
+                // Bounded waits: a store that is down or hangs fails an upload or a download with
+                // a 503 after at most (retries + 1) × timeout, instead of holding it for minutes.
+                let retry = RetryConfig {
+                    max_retries: s3.retries,
+                    retry_timeout: Duration::from_secs(s3.timeout * (s3.retries as u64 + 1)),
+                    ..Default::default()
+                };
+                let mut builder = AmazonS3Builder::from_env()
+                    .with_bucket_name(&s3.bucket)
+                    .with_region(&s3.region)
+                    .with_config(AmazonS3ConfigKey::Client(ClientConfigKey::ConnectTimeout), format!("{}s", s3.connect_timeout))
+                    .with_config(AmazonS3ConfigKey::Client(ClientConfigKey::Timeout), format!("{}s", s3.timeout))
+                    .with_retry(retry);
                 if let Some(endpoint) = &s3.endpoint {
                     builder = builder.with_endpoint(endpoint).with_allow_http(endpoint.starts_with("http://"));
                 }
@@ -61,7 +74,7 @@ impl Storage {
     /// A new, empty spool file with a random name.
     pub fn spool_file(&self) -> AppResult<(SpoolGuard, std::fs::File)> {
         let path = self.spool.join(random_name());
-        let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path).map_err(AppError::internal)?;
+        let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path).map_err(io_error)?;
         Ok((SpoolGuard(Some(path)), file))
     }
 
@@ -70,10 +83,10 @@ impl Storage {
         let path = spooled.path();
         if self.spool_in_store {
             let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| AppError::internal("spool name"))?;
-            return self.store.rename(&Key::from(format!("tmp/{name}")), &Key::from(key)).await.map_err(AppError::internal);
+            return self.store.rename(&Key::from(format!("tmp/{name}")), &Key::from(key)).await.map_err(|e| self.store_error(e));
         }
         let mut upload =
-            WriteMultipart::new_with_chunk_size(self.store.put_multipart(&Key::from(key)).await.map_err(AppError::internal)?, 8 << 20);
+            WriteMultipart::new_with_chunk_size(self.store.put_multipart(&Key::from(key)).await.map_err(|e| self.store_error(e))?, 8 << 20);
         let mut file = tokio::fs::File::open(path).await.map_err(AppError::internal)?;
         let mut buf = vec![0u8; 1 << 20];
         loop {
@@ -81,10 +94,10 @@ impl Storage {
             if n == 0 {
                 break;
             }
-            upload.wait_for_capacity(4).await.map_err(AppError::internal)?;
+            upload.wait_for_capacity(4).await.map_err(|e| self.store_error(e))?;
             upload.write(&buf[..n]);
         }
-        upload.finish().await.map_err(AppError::internal)?;
+        upload.finish().await.map_err(|e| self.store_error(e))?;
         Ok(())
     }
 
@@ -93,7 +106,7 @@ impl Storage {
         let options = GetOptions { range: range.map(GetRange::Bounded), ..Default::default() };
         self.store.get_opts(&Key::from(key), options).await.map_err(|e| match e {
             object_store::Error::NotFound { .. } => AppError::unavailable("evidence_missing", "the stored file is missing"),
-            e => AppError::internal(e),
+            e => self.store_error(e),
         })
     }
 
@@ -102,13 +115,13 @@ impl Storage {
         let result = match self.store.get(&Key::from(key)).await {
             Ok(r) => r,
             Err(object_store::Error::NotFound { .. }) => return Ok(None),
-            Err(e) => return Err(AppError::internal(e)),
+            Err(e) => return Err(self.store_error(e)),
         };
         let mut stream = result.into_stream();
         let mut hasher = Sha256::new();
         let mut size = 0u64;
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(AppError::internal)?;
+            let chunk = chunk.map_err(|e| self.store_error(e))?;
             size += chunk.len() as u64;
             hasher.update(&chunk);
         }
@@ -124,18 +137,33 @@ impl Storage {
             .map_ok(|meta| meta.location.to_string())
             .try_collect()
             .await
-            .map_err(AppError::internal)
+            .map_err(|e| self.store_error(e))
     }
 
     /// Stores a small object in one request (the demo's files).
     pub async fn put(&self, key: &str, bytes: &'static [u8]) -> AppResult<()> {
-        self.store.put(&Key::from(key), Bytes::from_static(bytes).into()).await.map(drop).map_err(AppError::internal)
+        self.store.put(&Key::from(key), Bytes::from_static(bytes).into()).await.map(drop).map_err(|e| self.store_error(e))
     }
 
     pub async fn delete(&self, key: &str) -> AppResult<()> {
         match self.store.delete(&Key::from(key)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(AppError::internal(e)),
+            Err(e) => Err(self.store_error(e)),
+        }
+    }
+
+    /// A failure of the object store. On S3, `Generic` is what a store that cannot be reached,
+    /// times out or keeps answering 5xx gives after the retries: the caller may try again later.
+    fn store_error(&self, e: object_store::Error) -> AppError {
+        if is_full(&e) {
+            return storage_full();
+        }
+        match e {
+            object_store::Error::Generic { store, source } if !self.spool_in_store => {
+                tracing::warn!(store, error = %source, "evidence storage unavailable");
+                AppError::unavailable("storage_unavailable", "the evidence storage does not answer in time; try again later")
+            }
+            e => AppError::internal(e),
         }
     }
 
@@ -149,6 +177,36 @@ impl Storage {
             .filter(|e| std::fs::remove_file(e.path()).is_ok())
             .count()
     }
+}
+
+/// A full disk (or a user's disk quota) somewhere in an error's causes.
+fn is_full(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| matches!(io.kind(), std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded))
+        {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
+fn storage_full() -> AppError {
+    AppError::new(
+        StatusCode::INSUFFICIENT_STORAGE,
+        "storage_full",
+        "the evidence storage is full; nothing was stored. Ask the administrator to free space",
+    )
+}
+
+/// A failure of the local disk (spool or file store).
+fn io_error(e: std::io::Error) -> AppError {
+    if is_full(&e) {
+        return storage_full();
+    }
+    AppError::internal(e)
 }
 
 /// A spooled file, removed when dropped unless it has been moved away by `finalize`.
@@ -212,13 +270,22 @@ impl SpoolWriter {
         SpoolWriter { tx, task }
     }
 
-    pub async fn write(&self, chunk: Bytes) -> AppResult<()> {
-        self.tx.send(chunk).await.map_err(|_| AppError::internal("spool writer stopped"))
+    /// After an error the writer is done: drop it.
+    pub async fn write(&mut self, chunk: Bytes) -> AppResult<()> {
+        match self.tx.send(chunk).await {
+            Ok(()) => Ok(()),
+            // The writer stopped early: on an error, which says why (e.g. the disk is full).
+            Err(_) => Err(Self::outcome(&mut self.task).await.err().unwrap_or_else(|| AppError::internal("spool writer stopped"))),
+        }
     }
 
-    pub async fn finish(self) -> AppResult<Spooled> {
+    pub async fn finish(mut self) -> AppResult<Spooled> {
         drop(self.tx);
-        self.task.await.map_err(AppError::internal)?.map_err(AppError::internal)
+        Self::outcome(&mut self.task).await
+    }
+
+    async fn outcome(task: &mut tokio::task::JoinHandle<std::io::Result<Spooled>>) -> AppResult<Spooled> {
+        task.await.map_err(AppError::internal)?.map_err(io_error)
     }
 }
 

@@ -53,6 +53,24 @@ pub struct TooLarge(Problem);
 )]
 pub struct UnsupportedType(Problem);
 
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+#[response(
+    status = 503,
+    description = "`storage_unavailable`: the evidence storage (S3) does not answer in time; nothing was stored. Try again later",
+    content_type = "application/problem+json"
+)]
+pub struct StorageUnavailable(Problem);
+
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+#[response(
+    status = 507,
+    description = "`storage_full`: the server's evidence storage is full; nothing was stored",
+    content_type = "application/problem+json"
+)]
+pub struct StorageFull(Problem);
+
 /// The upload form (`multipart/form-data`).
 #[derive(ToSchema)]
 #[allow(dead_code)]
@@ -138,7 +156,7 @@ async fn read_form(mut payload: Multipart, state: &AppState, allowed: &[&str], m
 
 async fn spool(mut field: Field, state: &AppState, max: u64) -> AppResult<(SpoolGuard, Spooled)> {
     let (guard, file) = state.storage.spool_file()?;
-    let writer = SpoolWriter::start(file);
+    let mut writer = SpoolWriter::start(file);
     let mut size = 0u64;
     while let Some(chunk) = field.next().await {
         let chunk = chunk.map_err(multipart_error)?;
@@ -228,7 +246,7 @@ fn created(v: &EvidenceView) -> HttpResponse {
         ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 201, description = "Stored", body = EvidenceView, headers(("ETag" = String), ("Location" = String))),
-        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, TooLarge, UnsupportedType, Invalid))]
+        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, TooLarge, UnsupportedType, Invalid, StorageUnavailable, StorageFull))]
 #[post("/measures/{id}/evidence")]
 async fn upload(
     auth: Authorized<AnyCaller>,
@@ -293,7 +311,8 @@ fn content_length(req: &HttpRequest) -> Option<u64> {
 #[utoipa::path(tag = "evidence", security(("bearer" = [])), params(("id" = i64, Path), ("If-Match" = String, Header)),
     request_body(content = FileForm, content_type = "multipart/form-data"),
     responses((status = 201, description = "The new version", body = EvidenceView, headers(("ETag" = String))),
-        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired, TooLarge, UnsupportedType, Invalid))]
+        BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired, TooLarge, UnsupportedType, Invalid,
+        StorageUnavailable, StorageFull))]
 #[post("/evidence/{id}/versions")]
 async fn new_version(
     auth: Authorized<AnyCaller>,
@@ -412,6 +431,8 @@ pub struct ContentQuery {
         (status = 206, description = "Part of the file", content_type = "application/octet-stream", body = Vec<u8>, headers(("Content-Range" = String))),
         (status = 304, description = "Unchanged (If-None-Match)"),
         (status = 416, description = "The range lies outside the file", content_type = "application/problem+json"),
+        (status = 503, description = "`evidence_missing`: the stored file is gone (see verify); `storage_unavailable`: the evidence storage (S3) does not answer in time",
+            content_type = "application/problem+json"),
         BadRequest, Unauthorized, NotFound))]
 #[get("/evidence/{id}/content")]
 async fn content(
@@ -517,7 +538,7 @@ pub struct VerifyReport {
 
 /// Re-hashes every file the evidence has had and compares with what was recorded at upload.
 #[utoipa::path(tag = "evidence", security(("bearer" = [])), params(("id" = i64, Path)),
-    responses((status = 200, description = "What was found", body = VerifyReport), Unauthorized, NotFound))]
+    responses((status = 200, description = "What was found", body = VerifyReport), Unauthorized, NotFound, StorageUnavailable))]
 #[get("/evidence/{id}/verify")]
 async fn verify_evidence(
     auth: Authorized<AnyCaller>,

@@ -28,9 +28,7 @@ async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 async fn readyz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    state
-        .db(|c| c.batch_execute("SELECT 1").map_err(|_| AppError::unavailable("database_unavailable", "the database is not reachable")))
-        .await?;
+    state.db(|c| c.batch_execute("SELECT 1").map_err(|_| AppError::database_unavailable())).await?;
     Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body("ready"))
 }
 

@@ -11,7 +11,7 @@ use crate::on_both_databases;
 use rectify::db::Backend;
 
 fn raw(app: &TestApp, sql: &str) -> Result<(), String> {
-    let pool = rectify::db::build_pool(&app.db.url, 1).unwrap();
+    let pool = rectify::db::build_pool(&app.db.url, 1, std::time::Duration::from_secs(5)).unwrap();
     let mut conn = pool.get().unwrap();
     conn.batch_execute(sql).map_err(|e| e.to_string())
 }

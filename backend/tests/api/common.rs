@@ -5,8 +5,12 @@
 #![allow(dead_code)]
 
 use std::net::TcpListener;
+use std::ops::Deref;
 use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use actix_web::web;
 use diesel::connection::SimpleConnection;
@@ -79,22 +83,76 @@ pub struct TestDb {
 
 impl TestDb {
     pub fn create(backend: Backend) -> Option<TestDb> {
-        let name = unique_name();
-        let dir = std::env::temp_dir().join(&name);
-        std::fs::create_dir_all(&dir).unwrap();
         match backend {
-            Backend::Sqlite => Some(TestDb { url: format!("sqlite://{}", dir.join("rectify.db").display()), backend, dir, pg: None }),
+            Backend::Sqlite => {
+                let name = unique_name();
+                let dir = std::env::temp_dir().join(&name);
+                std::fs::create_dir_all(&dir).unwrap();
+                Some(TestDb { url: format!("sqlite://{}", dir.join("rectify.db").display()), backend, dir, pg: None })
+            }
             Backend::Postgres => {
                 let Some(admin) = postgres_admin_url() else {
                     eprintln!("skipped on PostgreSQL: RECTIFY_TEST_POSTGRES_URL is not set");
                     return None;
                 };
-                let mut c = diesel::PgConnection::establish(&admin).expect("connect to RECTIFY_TEST_POSTGRES_URL");
-                c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-                let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
-                Some(TestDb { url: format!("{base}/{name}"), backend, dir, pg: Some((admin, name)) })
+                Some(Self::create_on_postgres(&admin))
             }
         }
+    }
+
+    /// A new database on the PostgreSQL server of `admin` (a URL whose user may create databases).
+    pub fn create_on_postgres(admin: &str) -> TestDb {
+        let name = unique_name();
+        let dir = std::env::temp_dir().join(&name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut c = diesel::PgConnection::establish(admin).expect("connect to the PostgreSQL server");
+        c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap();
+        TestDb { url: format!("{base}/{name}"), backend: Backend::Postgres, dir, pg: Some((admin.to_string(), name)) }
+    }
+
+    /// Migrated and seeded with the demo's reference ledger and its work in every state, as
+    /// `rectify serve --demo` seeds them (evidence files on the local disk).
+    pub fn with_demo_ledger(backend: Backend) -> Option<TestDb> {
+        use diesel::r2d2::ManageConnection;
+        let db = TestDb::create(backend)?;
+        db.migrate_and_seed_with(true);
+        let config = test_config(&db);
+        let storage = rectify::storage::Storage::open(&config).unwrap();
+        let mut conn = db::Manager::new(&db.url).connect().unwrap();
+        assert!(rectify::demo::workflow::seed(&mut conn, &storage, config.storage_quota).unwrap());
+        Some(db)
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.join("data")
+    }
+
+    /// Runs the `rectify` command line on this database and data directory.
+    pub fn cli(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_rectify"))
+            .args(args)
+            .env("RECTIFY_DATABASE_URL", &self.url)
+            .env("RECTIFY_DATA_DIR", self.data_dir())
+            .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
+            .output()
+            .unwrap()
+    }
+
+    /// `rectify check`, `rectify audit verify` and `rectify evidence verify` all find nothing
+    /// wrong: no state contradicts another, the audit chains hold, every recorded file is
+    /// stored intact. Returns what `evidence verify` printed.
+    #[track_caller]
+    pub fn assert_clean(&self, env: &[(&str, &str)]) -> String {
+        let mut evidence = String::new();
+        for args in [&["check"][..], &["audit", "verify"], &["evidence", "verify"]] {
+            let out = self.cli(args, env);
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            assert!(out.status.success(), "rectify {}: {text}{}", args.join(" "), String::from_utf8_lossy(&out.stderr));
+            evidence = text;
+        }
+        evidence
     }
 
     /// Migrates and seeds the demo organisations and accounts (and, with `ledger`, the
@@ -123,10 +181,17 @@ impl Drop for TestDb {
 }
 
 pub struct TestApp {
-    pub base: String,
+    pub client: Client,
     /// Shared with any other instance started on the same database.
-    pub db: std::sync::Arc<TestDb>,
+    pub db: Arc<TestDb>,
     handle: actix_web::dev::ServerHandle,
+}
+
+impl Deref for TestApp {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
 }
 
 pub fn test_config(db: &TestDb) -> Config {
@@ -162,7 +227,14 @@ pub fn use_new_bucket(c: &mut Config, endpoint: &str) {
     let bucket = format!("rectify-test-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
     let r = ureq::put(&format!("{endpoint}/{bucket}")).call();
     assert!(r.is_ok(), "create bucket {bucket}: {:?}", r.err());
-    c.s3 = Some(rectify::config::S3Config { bucket, endpoint: Some(endpoint.to_string()), region: "us-east-1".into() });
+    c.s3 = Some(rectify::config::S3Config {
+        bucket,
+        endpoint: Some(endpoint.to_string()),
+        region: "us-east-1".into(),
+        connect_timeout: 5,
+        timeout: 30,
+        retries: 2,
+    });
 }
 
 /// A `multipart/form-data` body: text fields, then an optional file `(name, bytes)`.
@@ -195,24 +267,17 @@ impl TestApp {
         db.migrate_and_seed();
         let mut config = test_config(&db);
         configure(&mut config);
-        Some(Self::serve_config(std::sync::Arc::new(db), config))
+        Some(Self::serve_config(Arc::new(db), config))
     }
 
     /// With the reference ledger of the demo school and its work in every state, as
     /// `rectify serve --demo` seeds them.
     pub fn start_with_demo_ledger(backend: Backend) -> Option<TestApp> {
-        use diesel::r2d2::ManageConnection;
-        let db = TestDb::create(backend)?;
-        db.migrate_and_seed_with(true);
-        let config = test_config(&db);
-        let storage = rectify::storage::Storage::open(&config).unwrap();
-        let mut conn = db::Manager::new(&db.url).connect().unwrap();
-        assert!(rectify::demo::workflow::seed(&mut conn, &storage, config.storage_quota).unwrap());
-        Some(Self::serve(db))
+        Some(Self::serve(TestDb::with_demo_ledger(backend)?))
     }
 
     pub fn serve(db: TestDb) -> TestApp {
-        Self::serve_shared(std::sync::Arc::new(db))
+        Self::serve_shared(Arc::new(db))
     }
 
     /// Another server instance on the same database, as behind a load balancer.
@@ -220,13 +285,14 @@ impl TestApp {
         Self::serve_shared(self.db.clone())
     }
 
-    fn serve_shared(db: std::sync::Arc<TestDb>) -> TestApp {
+    fn serve_shared(db: Arc<TestDb>) -> TestApp {
         let config = test_config(&db);
         Self::serve_config(db, config)
     }
 
-    fn serve_config(db: std::sync::Arc<TestDb>, config: Config) -> TestApp {
-        let pool = db::build_pool(&config.database_url, config.db_pool_size).unwrap();
+    /// On a database prepared by the caller, with its own configuration.
+    pub fn serve_config(db: Arc<TestDb>, config: Config) -> TestApp {
+        let pool = db::build_pool(&config.database_url, config.db_pool_size, Duration::from_secs(config.db_timeout)).unwrap();
         let state = web::Data::new(AppState::new(config, pool).unwrap());
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -239,7 +305,26 @@ impl TestApp {
             })
         });
         let handle = rx.recv().unwrap();
-        TestApp { base, db, handle }
+        TestApp { client: Client::new(base), db, handle }
+    }
+
+    /// Runs the `rectify` command line on this app's database and data directory.
+    pub fn cli(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+        self.db.cli(args, env)
+    }
+}
+
+/// HTTP calls to one server, as its users make them. A call that gets no answer (the server is
+/// gone, or nothing came within a minute) panics; `try_call` and `try_upload` return it instead.
+#[derive(Clone)]
+pub struct Client {
+    pub base: String,
+    agent: ureq::Agent,
+}
+
+impl Client {
+    pub fn new(base: String) -> Client {
+        Client { base, agent: ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build() }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -247,7 +332,19 @@ impl TestApp {
     }
 
     pub fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>, headers: &[(&str, &str)]) -> Resp {
-        let mut req = ureq::request(method, &self.url(path));
+        self.try_call(method, path, token, body, headers).unwrap_or_else(|e| panic!("{method} {path}: no answer: {e}"))
+    }
+
+    /// As `call`; `Err` when no answer came (the connection failed or broke, or a minute passed).
+    pub fn try_call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Result<Resp, String> {
+        let mut req = self.agent.request(method, &self.url(path));
         if let Some(t) = token {
             req = req.set("Authorization", &format!("Bearer {t}"));
         }
@@ -258,33 +355,33 @@ impl TestApp {
             Some(b) => req.send_json(b),
             None => req.call(),
         };
-        Resp::from(result)
-    }
-
-    /// Runs the `rectify` command line on this app's database and data directory.
-    pub fn cli(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
-        std::process::Command::new(env!("CARGO_BIN_EXE_rectify"))
-            .args(args)
-            .env("RECTIFY_DATABASE_URL", &self.db.url)
-            .env("RECTIFY_DATA_DIR", self.db.dir.join("data"))
-            .env("RUST_LOG", "warn")
-            .envs(env.iter().copied())
-            .output()
-            .unwrap()
+        Resp::answer(result)
     }
 
     /// Sends a multipart form.
     pub fn upload(&self, method: &str, path: &str, token: &str, form: (String, Vec<u8>), headers: &[(&str, &str)]) -> Resp {
-        let mut req = ureq::request(method, &self.url(path)).set("Authorization", &format!("Bearer {token}")).set("Content-Type", &form.0);
+        self.try_upload(method, path, token, form, headers).unwrap_or_else(|e| panic!("{method} {path}: no answer: {e}"))
+    }
+
+    pub fn try_upload(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        form: (String, Vec<u8>),
+        headers: &[(&str, &str)],
+    ) -> Result<Resp, String> {
+        let mut req =
+            self.agent.request(method, &self.url(path)).set("Authorization", &format!("Bearer {token}")).set("Content-Type", &form.0);
         for (k, v) in headers {
             req = req.set(k, v);
         }
-        Resp::from(req.send_bytes(&form.1))
+        Resp::answer(req.send_bytes(&form.1))
     }
 
     /// A raw GET, for binary bodies.
     pub fn get_bytes(&self, path: &str, token: &str, headers: &[(&str, &str)]) -> (u16, Vec<(String, String)>, Vec<u8>) {
-        let mut req = ureq::get(&self.url(path)).set("Authorization", &format!("Bearer {token}"));
+        let mut req = self.agent.get(&self.url(path)).set("Authorization", &format!("Bearer {token}"));
         for (k, v) in headers {
             req = req.set(k, v);
         }
@@ -391,10 +488,17 @@ impl Resp {
 
 impl From<Result<ureq::Response, ureq::Error>> for Resp {
     fn from(r: Result<ureq::Response, ureq::Error>) -> Self {
+        Resp::answer(r).unwrap_or_else(|e| panic!("transport error: {e}"))
+    }
+}
+
+impl Resp {
+    /// Any answer, whatever its status; `Err` when none came.
+    pub fn answer(r: Result<ureq::Response, ureq::Error>) -> Result<Resp, String> {
         let resp = match r {
             Ok(r) => r,
             Err(ureq::Error::Status(_, r)) => r,
-            Err(e) => panic!("transport error: {e}"),
+            Err(e) => return Err(e.to_string()),
         };
         let status = resp.status();
         let content_type = resp.header("content-type").unwrap_or("").to_string();
@@ -408,6 +512,101 @@ impl From<Result<ureq::Response, ureq::Error>> for Resp {
             .collect();
         let body = resp.into_string().unwrap_or_default();
         let json = serde_json::from_str(&body).unwrap_or(Value::Null);
-        Resp { status, content_type, headers, body, json }
+        Ok(Resp { status, content_type, headers, body, json })
     }
+}
+
+/// The `rectify` binary serving a test database as a child process: for faults the test's own
+/// process must not share (SIGKILL, the process's thread count) and settings made through its
+/// environment. The same JWT secret as the in-process servers, so their tokens stay valid.
+pub struct ServerProcess {
+    pub client: Client,
+    pub db: Arc<TestDb>,
+    port: u16,
+    env: Vec<(String, String)>,
+    child: Option<Child>,
+}
+
+impl Deref for ServerProcess {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl ServerProcess {
+    /// Starts `rectify serve` on the database and its data directory, with `env` added, and
+    /// waits until it answers.
+    pub fn start(db: Arc<TestDb>, env: &[(&str, &str)]) -> ServerProcess {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let mut server = ServerProcess { client: Client::new(format!("http://127.0.0.1:{port}")), db, port, env, child: None };
+        server.spawn();
+        server
+    }
+
+    fn spawn(&mut self) {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(self.db.dir.join("server.log")).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rectify"))
+            .arg("serve")
+            .env("RECTIFY_DATABASE_URL", &self.db.url)
+            .env("RECTIFY_DATA_DIR", self.db.data_dir())
+            .env("RECTIFY_BIND", format!("127.0.0.1:{}", self.port))
+            .env("RECTIFY_JWT_SECRET", "test-secret-test-secret-test-secret-0123")
+            .env("RECTIFY_WORKERS", "2")
+            .env("RECTIFY_DB_POOL_SIZE", "8")
+            .env("RECTIFY_PASSWORD_HASH_CONCURRENCY", "1")
+            .env("RUST_LOG", "warn")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while self.try_call("GET", "/healthz", None, None, &[]).is_err() {
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("rectify serve exited ({status}): see {}", self.db.dir.join("server.log").display());
+            }
+            assert!(started.elapsed() < Duration::from_secs(60), "rectify serve did not answer within a minute");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.child = Some(child);
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    /// Kills the server at once (SIGKILL): no graceful shutdown, whatever was in flight.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts it again on the same database, data directory and port.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+
+    /// The server's threads now (`/proc/<pid>/status`).
+    pub fn threads(&self) -> usize {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
+        status.lines().find_map(|l| l.strip_prefix("Threads:")).unwrap().trim().parse().unwrap()
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Files below `dir`, recursively.
+pub fn files_under(dir: &std::path::Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|rd| rd.flatten().flat_map(|e| if e.path().is_dir() { files_under(&e.path()) } else { vec![e.path()] }).collect())
+        .unwrap_or_default()
 }

@@ -9,7 +9,7 @@ fn demo(backend: rectify::db::Backend) -> Option<TestApp> {
     TestApp::start_with_demo_ledger(backend)
 }
 
-fn reference() -> Value {
+pub fn reference() -> Value {
     serde_json::from_str(include_str!("../../fixtures/changyang-2021/ledger.json")).unwrap()
 }
 

@@ -272,7 +272,7 @@ fn verify_reports_missing_and_altered_files() {
     let path = format!("/api/v1/measures/{}/evidence", b.measures[0]);
     let a = id(app.upload("POST", &path, &zgb, multipart(&[("title", "甲")], Some(("a.pdf", PDF))), &[]).ok(201));
     let c = id(app.upload("POST", &path, &zgb, multipart(&[("title", "乙")], Some(("b.pdf", PDF))), &[]).ok(201));
-    let mut files: Vec<_> = walk(&app.db.dir.join("data/objects/evidence"));
+    let mut files: Vec<_> = files_under(&app.db.dir.join("data/objects/evidence"));
     files.sort_by_key(|p| std::fs::metadata(p).unwrap().modified().unwrap());
     std::fs::write(&files[0], [PDF, b"tampered"].concat()).unwrap();
     std::fs::remove_file(&files[1]).unwrap();
@@ -287,54 +287,24 @@ fn verify_reports_missing_and_altered_files() {
     assert!(text.contains("Missing") && text.contains("Altered") && text.contains("2 files checked, 0 intact"), "{text}");
 }
 
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    std::fs::read_dir(dir)
-        .map(|rd| rd.flatten().flat_map(|e| if e.path().is_dir() { walk(&e.path()) } else { vec![e.path()] }).collect())
-        .unwrap_or_default()
-}
-
 /// Kills the server (SIGKILL) while uploads are in flight, plants what a crash between storing
 /// an object and recording it would leave, restarts, and checks both sides agree.
 #[test]
 fn a_crash_during_uploads_leaves_every_row_with_its_object_and_no_object_without_a_row() {
-    use std::process::{Child, Command, Stdio};
     let app = TestApp::start(rectify::db::Backend::Sqlite).unwrap();
     let b = build(&app);
     let token = app.login("zgb");
     let db = app.db.clone();
     drop(app);
-    let data = db.dir.join("data");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let base = format!("http://127.0.0.1:{port}");
-    let start = || -> Child {
-        let child = Command::new(env!("CARGO_BIN_EXE_rectify"))
-            .arg("serve")
-            .env("RECTIFY_DATABASE_URL", &db.url)
-            .env("RECTIFY_DATA_DIR", &data)
-            .env("RECTIFY_BIND", format!("127.0.0.1:{port}"))
-            .env("RECTIFY_JWT_SECRET", "test-secret-test-secret-test-secret-0123")
-            .env("RECTIFY_SWEEP_GRACE", "0")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        for _ in 0..100 {
-            if ureq::get(&format!("{base}/healthz")).call().is_ok() {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        child
-    };
-    let mut server = start();
+    let data = db.data_dir();
+    let mut server = ServerProcess::start(db.clone(), &[("RECTIFY_SWEEP_GRACE", "0")]);
     let path = format!("/api/v1/measures/{}/evidence", b.measures[0]);
 
     // Uploads stuck half-way, and a stream of complete ones.
     let half_way: Vec<std::net::TcpStream> = (0..4)
         .map(|_| {
             let (ct, body) = multipart(&[("title", "半途")], Some(("big.pdf", &[PDF, &vec![b' '; 1 << 20][..]].concat())));
-            let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+            let mut s = std::net::TcpStream::connect(server.base.trim_start_matches("http://")).unwrap();
             write!(
                 s,
                 "POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: {ct}\r\nContent-Length: {}\r\n\r\n",
@@ -346,25 +316,20 @@ fn a_crash_during_uploads_leaves_every_row_with_its_object_and_no_object_without
         })
         .collect();
     let stream = {
-        let (base, path, token) = (base.clone(), path.clone(), token.clone());
+        let (client, path, token) = (server.client.clone(), path.clone(), token.clone());
         std::thread::spawn(move || {
             let mut done = 0;
             loop {
-                let (ct, body) = multipart(&[("title", "完整")], Some(("a.pdf", &[PDF, &vec![b' '; 256 << 10][..]].concat())));
-                let r = ureq::post(&format!("{base}{path}"))
-                    .set("Authorization", &format!("Bearer {token}"))
-                    .set("Content-Type", &ct)
-                    .send_bytes(&body);
-                match r {
-                    Ok(_) => done += 1,
-                    Err(_) => return done,
+                let form = multipart(&[("title", "完整")], Some(("a.pdf", &[PDF, &vec![b' '; 256 << 10][..]].concat())));
+                match client.try_upload("POST", &path, &token, form, &[]) {
+                    Ok(r) if r.status == 201 => done += 1,
+                    _ => return done,
                 }
             }
         })
     };
     std::thread::sleep(std::time::Duration::from_millis(700));
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.kill();
     let completed = stream.join().unwrap();
     drop(half_way);
     assert!(completed > 0, "some uploads completed before the crash");
@@ -374,37 +339,22 @@ fn a_crash_during_uploads_leaves_every_row_with_its_object_and_no_object_without
     std::fs::write(&orphan, PDF).unwrap();
     std::fs::write(data.join("objects/tmp/fedcba9876543210fedcba9876543210"), b"partial").unwrap();
 
-    let mut server = start();
-    let rows = ureq::get(&format!("{base}/api/v1/evidence?include_deleted=true&limit=1"))
-        .set("Authorization", &format!("Bearer {token}"))
-        .call()
-        .unwrap()
-        .into_json::<Value>()
-        .unwrap()["total"]
-        .as_u64()
-        .unwrap() as usize;
+    server.restart();
+    let rows = server.get("/api/v1/evidence?include_deleted=true&limit=1", &token).ok(200)["total"].as_u64().unwrap() as usize;
     let mut objects = usize::MAX;
     for _ in 0..50 {
-        objects = walk(&data.join("objects/evidence")).len();
-        if objects == rows && walk(&data.join("objects/tmp")).is_empty() {
+        objects = files_under(&data.join("objects/evidence")).len();
+        if objects == rows && files_under(&data.join("objects/tmp")).is_empty() {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.kill();
     assert!(rows >= completed, "every answered upload has its row: {rows} rows, {completed} answered");
     assert_eq!(objects, rows, "no object without a row");
     assert!(!orphan.exists());
-    assert!(walk(&data.join("objects/tmp")).is_empty(), "no spooled file left");
-    let out = Command::new(env!("CARGO_BIN_EXE_rectify"))
-        .args(["evidence", "verify"])
-        .env("RECTIFY_DATABASE_URL", &db.url)
-        .env("RECTIFY_DATA_DIR", &data)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "every row's object is there and intact: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(files_under(&data.join("objects/tmp")).is_empty(), "no spooled file left");
+    db.assert_clean(&[]);
 }
 
 /// On S3 too: an object without a row is swept, recorded ones stay intact.

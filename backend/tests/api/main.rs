@@ -11,6 +11,7 @@ mod demo_ledger;
 mod departments;
 mod errors;
 mod evidence;
+mod faults;
 mod holes;
 mod ledger;
 mod matrix;

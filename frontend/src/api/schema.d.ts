@@ -3897,6 +3897,15 @@ export interface operations {
                     "application/problem+json": unknown;
                 };
             };
+            /** @description `evidence_missing`: the stored file is gone (see verify); `storage_unavailable`: the evidence storage (S3) does not answer in time */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": unknown;
+                };
+            };
         };
     };
     verify_evidence: {
@@ -3930,6 +3939,15 @@ export interface operations {
             };
             /** @description No such resource, or not visible to the caller */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `storage_unavailable`: the evidence storage (S3) does not answer in time; nothing was stored. Try again later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4089,6 +4107,24 @@ export interface operations {
             };
             /** @description If-Match is missing */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `storage_unavailable`: the evidence storage (S3) does not answer in time; nothing was stored. Try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `storage_full`: the server's evidence storage is full; nothing was stored */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5888,6 +5924,24 @@ export interface operations {
             };
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `storage_unavailable`: the evidence storage (S3) does not answer in time; nothing was stored. Try again later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `storage_full`: the server's evidence storage is full; nothing was stored */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -676,6 +676,8 @@ export default {
     polyglot_file: 'Suspicious file refused',
     archive_too_large: 'The document expands too much',
     storage_quota_exceeded: 'Storage quota reached',
+    storage_full: 'The server’s file storage is full; the file was not saved. Ask the administrator',
+    storage_unavailable: 'The file storage is not answering; try again later',
     empty_file: 'The file is empty',
     ledger_read_only: 'You can only read the ledger',
     current_password_wrong: 'The current password is wrong',

@@ -660,6 +660,8 @@ export default {
     polyglot_file: '文件内容可疑，已拒绝',
     archive_too_large: '文档解压后过大',
     storage_quota_exceeded: '存储空间已满',
+    storage_full: '服务器文件存储已满，文件未保存，请联系管理员',
+    storage_unavailable: '文件存储暂时无法访问，请稍后重试',
     empty_file: '文件为空',
     ledger_read_only: '您只能查看台账',
     current_password_wrong: '当前密码错误',
