@@ -427,7 +427,7 @@ pub fn insert_rows(conn: &mut DbConn, table: &Table, columns: &[Column], rows: &
                 q = bind_value(q, c, v).map_err(|e| Error::Damaged(format!("table {}: {e}", table.name)))?;
             }
         }
-        q.execute(conn)?;
+        q.execute(conn).map_err(|e| Error::Failed(format!("table {}: the rows do not go in: {e}", table.name)))?;
     }
     Ok(())
 }

@@ -21,6 +21,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
+use chrono::{Datelike, Timelike};
 use serde_json::Value;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
@@ -153,7 +154,19 @@ pub fn backup(config: &Config, path: &Path) -> Result<Summary, Error> {
 
 fn write_backup(conn: &mut DbConn, objects: &Objects, file: File) -> Result<Manifest, Error> {
     let mut zip = ZipWriter::new(BufWriter::new(file));
-    let deflated = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+    // Entries carry the time of the backup (UTC), not the zip format's 1980 default.
+    let now = chrono::Utc::now();
+    let stamp = zip::DateTime::from_date_and_time(
+        now.year() as u16,
+        now.month() as u8,
+        now.day() as u8,
+        now.hour() as u8,
+        now.minute() as u8,
+        now.second() as u8,
+    )
+    .unwrap_or_default();
+    let stamped = SimpleFileOptions::default().last_modified_time(stamp);
+    let deflated = stamped.compression_method(CompressionMethod::Deflated);
     let manifest = db::snapshot(conn, |conn| {
         let catalog = database::catalog(conn)?;
         let mut manifest = describe(conn, &catalog)?;
@@ -173,7 +186,8 @@ fn write_backup(conn: &mut DbConn, objects: &Objects, file: File) -> Result<Mani
     })?;
     // Outside the snapshot: the objects it records stay as they are.
     for o in &manifest.objects {
-        let options = SimpleFileOptions::default().compression_method(CompressionMethod::Stored).large_file(o.size >= u32::MAX as u64);
+        // Evidence is mostly compressed already (PDF, JPEG, DOCX): stored as it is.
+        let options = stamped.compression_method(CompressionMethod::Stored).large_file(o.size >= u32::MAX as u64);
         zip.start_file(format::object_entry(&o.key), options).map_err(write_failed)?;
         let missing = || Error::Failed(format!("object {} is missing from the evidence storage (see `rectify evidence verify`)", o.key));
         let mut reader = objects.reader(&o.key)?.ok_or_else(missing)?;
@@ -349,13 +363,9 @@ fn load_into(
     source: &mut dyn Source,
     from_file: bool,
 ) -> Result<usize, Error> {
-    // An empty database at the backup's schema.
-    let known = db::known_migrations(conn).map_err(Error::Failed)?;
-    let applied = db::applied_migrations(conn).map_err(Error::Failed)?;
-    let at = format::migrations_to_load_at(&manifest.migrations, &known, &applied).map_err(Error::Incompatible)?;
-    db::migrate_until(conn, at).map_err(Error::Failed)?;
-    let catalog = database::catalog(conn)?;
-    let held = database::row_counts(conn, &catalog)?;
+    // An empty database (checked before anything is done to it), at the backup's schema.
+    let existing = database::catalog(conn)?;
+    let held = database::row_counts(conn, &existing)?;
     if !held.is_empty() {
         let some: Vec<String> = held.iter().take(3).map(|(t, n)| format!("{t}: {n} rows")).collect();
         let more = if held.len() > 3 { format!(" and {} more tables", held.len() - 3) } else { String::new() };
@@ -364,6 +374,11 @@ fn load_into(
             some.join(", ")
         )));
     }
+    let known = db::known_migrations(conn).map_err(Error::Failed)?;
+    let applied = db::applied_migrations(conn).map_err(Error::Failed)?;
+    let at = format::migrations_to_load_at(&manifest.migrations, &known, &applied).map_err(Error::Incompatible)?;
+    db::migrate_until(conn, at).map_err(Error::Failed)?;
+    let catalog = database::catalog(conn)?;
     check_schema(manifest, &catalog)?;
 
     let mut created: Vec<String> = Vec::new();
