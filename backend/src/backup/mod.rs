@@ -384,45 +384,12 @@ fn load_into(
     let mut created: Vec<String> = Vec::new();
     let loaded = db::transaction(conn, |conn| {
         let mut recorded = Vec::new();
-        let mut kept: BTreeMap<&str, Vec<Vec<Value>>> = BTreeMap::new();
+        let mut kept: BTreeMap<String, Vec<Vec<Value>>> = BTreeMap::new();
         let mut digests = BTreeMap::new();
         for name in &catalog.order {
             let table = &catalog.tables[name];
             let m = manifest.table(name).expect("checked by check_schema");
-            // Rows triggers made while earlier tables were loaded; the backup holds them as they were.
-            database::delete_all(conn, name)?;
-            let keep = MOVED_BY_TRIGGERS.contains(&name.as_str());
-            let mut digest = TableDigest::default();
-            let mut batch = Vec::new();
-            let mut all = Vec::new();
-            let whole_table = table.parent_column.is_some() || keep;
-            source.rows(m, &mut |row| {
-                digest.line(&row);
-                if name == EVIDENCE_FILES {
-                    recorded.push(recorded_object(&m.columns, &row)?);
-                }
-                if whole_table {
-                    all.push(row);
-                } else {
-                    batch.push(row);
-                    if batch.len() >= 500 {
-                        database::insert_rows(conn, table, &m.columns, &batch)?;
-                        batch.clear();
-                    }
-                }
-                Ok(())
-            })?;
-            database::insert_rows(conn, table, &m.columns, &batch)?;
-            if let Some(parent) = &table.parent_column {
-                let at = |c: &str| m.columns.iter().position(|x| x.name == c).expect("checked by check_schema");
-                all = format::parents_first(all, at(&table.primary_key[0]), at(parent))
-                    .map_err(|e| Error::Damaged(format!("table {name}: {e}")))?;
-            }
-            database::insert_rows(conn, table, &m.columns, &all)?;
-            if keep {
-                kept.insert(name, all);
-            }
-            let (rows, sha256) = digest.finish();
+            let (rows, sha256) = load_table(conn, table, m, source, &mut recorded, &mut kept)?;
             if from_file && (rows, sha256.as_str()) != (m.rows, m.sha256.as_str()) {
                 return Err(Error::Damaged(format!(
                     "table {name} does not match the manifest: {rows} rows with sha256 {sha256}, where the manifest records {} rows with sha256 {}",
@@ -432,7 +399,7 @@ fn load_into(
             digests.insert(name.clone(), (rows, sha256));
         }
         for (name, rows) in &kept {
-            database::overwrite_rows(conn, &catalog.tables[*name], &manifest.table(name).expect("checked").columns, rows)?;
+            database::overwrite_rows(conn, &catalog.tables[name], &manifest.table(name).expect("checked").columns, rows)?;
         }
         // Every table must read back exactly as it was loaded.
         for name in &catalog.order {
@@ -472,6 +439,47 @@ fn load_into(
     let later = db::migrate(conn).map_err(Error::Failed)?;
     db::analyze(conn, true).map_err(Error::Failed)?;
     Ok(later)
+}
+
+/// Loads one table's rows (after removing any that triggers made while earlier tables were
+/// loaded: the backup holds them as they were); returns their count and SHA-256. Notes the
+/// objects `evidence_files` records, and keeps the rows of tables that triggers move on.
+fn load_table(
+    conn: &mut DbConn,
+    table: &database::Table,
+    m: &TableManifest,
+    source: &mut dyn Source,
+    recorded: &mut Vec<ObjectEntry>,
+    kept: &mut BTreeMap<String, Vec<Vec<Value>>>,
+) -> Result<(u64, String), Error> {
+    database::delete_all(conn, &table.name)?;
+    let keep = MOVED_BY_TRIGGERS.contains(&table.name.as_str());
+    // A table referencing itself is loaded whole, parents first; the others in batches.
+    let whole = table.parent_column.is_some() || keep;
+    let mut digest = TableDigest::default();
+    let mut rows = Vec::new();
+    source.rows(m, &mut |row| {
+        digest.line(&row);
+        if table.name == EVIDENCE_FILES {
+            recorded.push(recorded_object(&m.columns, &row)?);
+        }
+        rows.push(row);
+        if !whole && rows.len() >= 500 {
+            database::insert_rows(conn, table, &m.columns, &rows)?;
+            rows.clear();
+        }
+        Ok(())
+    })?;
+    if let Some(parent) = &table.parent_column {
+        let at = |c: &str| m.columns.iter().position(|x| x.name == c).expect("checked by check_schema");
+        rows = format::parents_first(rows, at(&table.primary_key[0]), at(parent))
+            .map_err(|e| Error::Damaged(format!("table {}: {e}", table.name)))?;
+    }
+    database::insert_rows(conn, table, &m.columns, &rows)?;
+    if keep {
+        kept.insert(table.name.clone(), rows);
+    }
+    Ok(digest.finish())
 }
 
 /// The database (at the backup's schema) must have the backup's tables and columns.
