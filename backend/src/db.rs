@@ -202,6 +202,11 @@ fn in_transaction(c: &mut SqliteConnection) -> bool {
 /// is taken before the first read and concurrent writers wait (busy_timeout) instead of failing
 /// with "database is locked" when they upgrade a read lock.
 pub fn write_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> AppResult<T>) -> AppResult<T> {
+    transaction(conn, f)
+}
+
+/// [`write_tx`] for any error type that a database error converts into.
+pub fn transaction<T, E: From<diesel::result::Error>>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E> {
     let nested = match conn {
         DbConn::Sqlite(c) => in_transaction(c),
         DbConn::Pg(_) => false,
@@ -211,7 +216,7 @@ pub fn write_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> AppResult<T
         // Nested: a savepoint inside the transaction that already holds the lock.
         DbConn::Sqlite(_) if nested => conn.transaction(f),
         DbConn::Sqlite(c) => {
-            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE").map_err(AppError::from)?;
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
             match f(conn) {
                 Ok(v) => {
                     <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
@@ -224,4 +229,66 @@ pub fn write_tx<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> AppResult<T
             }
         }
     }
+}
+
+/// Runs `f` in a read-only transaction that sees one consistent snapshot of the whole database
+/// while others go on writing: on PostgreSQL `SERIALIZABLE READ ONLY DEFERRABLE` (a snapshot no
+/// serializable ordering contradicts), on SQLite a read transaction, which in WAL mode keeps
+/// seeing the database as of its first read.
+pub fn snapshot<T, E: From<diesel::result::Error>>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E> {
+    match conn {
+        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY DEFERRABLE")?,
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN DEFERRED")?,
+    }
+    let result = f(conn);
+    // Nothing was written: ending it either way is the same, and a failed read must not hide
+    // behind a failed commit.
+    let end = match &result {
+        Ok(_) => <DbConn as Connection>::TransactionManager::commit_transaction(conn),
+        Err(_) => <DbConn as Connection>::TransactionManager::rollback_transaction(conn),
+    };
+    let value = result?;
+    end?;
+    Ok(value)
+}
+
+/// The versions of the migrations this build knows for the connection's backend, in order.
+pub fn known_migrations(conn: &DbConn) -> Result<Vec<String>, String> {
+    use diesel::migration::MigrationSource;
+    let versions = match conn {
+        DbConn::Sqlite(_) => MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE_MIGRATIONS)
+            .map(|m| m.iter().map(|m| m.name().version().to_string()).collect::<Vec<_>>()),
+        DbConn::Pg(_) => MigrationSource::<diesel::pg::Pg>::migrations(&PG_MIGRATIONS)
+            .map(|m| m.iter().map(|m| m.name().version().to_string()).collect::<Vec<_>>()),
+    };
+    let mut versions = versions.map_err(|e| e.to_string())?;
+    versions.sort();
+    Ok(versions)
+}
+
+/// The versions of the migrations applied to the database, in order.
+pub fn applied_migrations(conn: &mut DbConn) -> Result<Vec<String>, String> {
+    let applied = match conn {
+        DbConn::Sqlite(c) => c.applied_migrations(),
+        DbConn::Pg(c) => c.applied_migrations(),
+    };
+    let mut versions: Vec<String> = applied.map_err(|e| e.to_string())?.iter().map(|v| v.to_string()).collect();
+    versions.sort();
+    Ok(versions)
+}
+
+/// Applies pending migrations one by one until `count` are applied (fewer than [`migrate`]
+/// when loading a backup made at an older schema).
+pub fn migrate_until(conn: &mut DbConn, count: usize) -> Result<(), String> {
+    if let DbConn::Sqlite(c) = conn {
+        c.batch_execute("PRAGMA journal_mode = WAL;").map_err(|e| e.to_string())?;
+    }
+    while applied_migrations(conn)?.len() < count {
+        match conn {
+            DbConn::Sqlite(c) => c.run_next_migration(SQLITE_MIGRATIONS).map(drop),
+            DbConn::Pg(c) => c.run_next_migration(PG_MIGRATIONS).map(drop),
+        }
+        .map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }

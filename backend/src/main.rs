@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use diesel::prelude::*;
 
 use rectify::auth::{password, Role};
-use rectify::config::{redact_url, Config};
+use rectify::config::{redact_url, Config, S3Config};
 use rectify::db::{self, DbConn};
 use rectify::demo;
 use rectify::domain::organisations::{self, NewOrganisation, OrgKind};
@@ -97,6 +97,32 @@ enum Command {
         /// The day to remind for, in every organisation (default: today in each one's time zone).
         #[arg(long)]
         date: Option<chrono::NaiveDate>,
+    },
+    /// Write a backup of the whole installation (every table and evidence object, with a
+    /// manifest of hashes) to FILE; consistent while the server runs.
+    Backup { file: PathBuf },
+    /// Restore a backup into the configured database, which must be empty, and evidence
+    /// storage. Exit status 3: the database is not empty; 4: the file is damaged or altered;
+    /// 5: made by a newer version.
+    Restore { file: PathBuf },
+    /// Copy the whole installation into another, empty database (SQLite ↔ PostgreSQL). The
+    /// evidence stays in the configured storage unless --to-data-dir or --to-s3-bucket names
+    /// where the new installation keeps it.
+    Copy {
+        /// The new database: postgres://user:password@host/db or sqlite://path.
+        #[arg(long)]
+        to: String,
+        /// Copy the evidence into DIR/objects (the new installation's RECTIFY_DATA_DIR).
+        #[arg(long, conflicts_with = "to_s3_bucket")]
+        to_data_dir: Option<PathBuf>,
+        /// Copy the evidence into this S3-compatible bucket (credentials from AWS_ACCESS_KEY_ID
+        /// and AWS_SECRET_ACCESS_KEY).
+        #[arg(long)]
+        to_s3_bucket: Option<String>,
+        #[arg(long, requires = "to_s3_bucket")]
+        to_s3_endpoint: Option<String>,
+        #[arg(long, requires = "to_s3_bucket", default_value = "us-east-1")]
+        to_s3_region: String,
     },
     /// Print the OpenAPI document (or write it to a file).
     Openapi {
@@ -192,12 +218,103 @@ fn main() -> ExitCode {
         }
     };
     rectify::init_logging(config.log_format);
-    match run(cli.command, config) {
+    let command = match cli.command {
+        Command::Backup { file } => return backup_command(rectify::backup::backup(&config, &file).map(|s| (s, file))),
+        Command::Restore { file } => return restore_command(&config, &file),
+        Command::Copy { to, to_data_dir, to_s3_bucket, to_s3_endpoint, to_s3_region } => {
+            return copy_command(
+                &config,
+                to,
+                to_data_dir,
+                to_s3_bucket.map(|bucket| S3Config {
+                    bucket,
+                    endpoint: to_s3_endpoint,
+                    region: to_s3_region,
+                    // The same patience with the target as with the configured storage.
+                    connect_timeout: config.s3.as_ref().map_or(5, |s| s.connect_timeout),
+                    timeout: config.s3.as_ref().map_or(30, |s| s.timeout),
+                    retries: config.s3.as_ref().map_or(2, |s| s.retries),
+                }),
+            );
+        }
+        command => command,
+    };
+    match run(command, config) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+fn human_bytes(n: u64) -> String {
+    match n {
+        n if n >= 1 << 30 => format!("{:.1} GiB", n as f64 / (1u64 << 30) as f64),
+        n if n >= 1 << 20 => format!("{:.1} MiB", n as f64 / (1u64 << 20) as f64),
+        n => format!("{n} bytes"),
+    }
+}
+
+fn describe(s: &rectify::backup::Summary) -> String {
+    format!("{} rows in {} tables, {} evidence objects ({})", s.rows, s.tables, s.objects, human_bytes(s.bytes))
+}
+
+fn backup_failed(e: rectify::backup::Error) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::from(e.exit_code())
+}
+
+fn backup_command(result: Result<(rectify::backup::Summary, PathBuf), rectify::backup::Error>) -> ExitCode {
+    match result {
+        Ok((s, file)) => {
+            println!("backup written to {}: {}", file.display(), describe(&s));
+            ExitCode::SUCCESS
+        }
+        Err(e) => backup_failed(e),
+    }
+}
+
+fn restore_command(config: &Config, file: &std::path::Path) -> ExitCode {
+    match rectify::backup::restore(config, file) {
+        Ok((m, s)) => {
+            println!(
+                "restored {} made {} on {} into {}: {}",
+                file.display(),
+                m.created_at,
+                m.source_backend,
+                redact_url(&config.database_url),
+                describe(&s)
+            );
+            if s.later_migrations > 0 {
+                println!("then applied {} newer migration(s)", s.later_migrations);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => backup_failed(e),
+    }
+}
+
+fn copy_command(config: &Config, to: String, to_data_dir: Option<PathBuf>, to_s3: Option<S3Config>) -> ExitCode {
+    let same_storage = to_data_dir.is_none() && to_s3.is_none();
+    let mut target = config.clone();
+    target.database_url = to;
+    if let Some(dir) = to_data_dir {
+        target.data_dir = dir;
+        target.s3 = None;
+    }
+    if to_s3.is_some() {
+        target.s3 = to_s3;
+    }
+    match rectify::backup::copy(config, &target, same_storage) {
+        Ok(s) => {
+            println!("copied into {}: {}", redact_url(&target.database_url), describe(&s));
+            if same_storage {
+                println!("the evidence stays where it is; keep this installation's RECTIFY_DATA_DIR / RECTIFY_S3_* settings");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => backup_failed(e),
     }
 }
 
@@ -317,6 +434,9 @@ fn run(command: Command, mut config: Config) -> Result<(), String> {
             import_command(&config, &file, &org, inspection, dry_run, on_existing)
         }
         Command::Evidence(cmd) => evidence_command(cmd, &config),
+        Command::Backup { .. } | Command::Restore { .. } | Command::Copy { .. } => {
+            unreachable!("main runs the backup commands, which have exit statuses of their own")
+        }
         Command::Remind { date } => {
             let mut conn = connect(&config)?;
             db::migrate(&mut conn)?;

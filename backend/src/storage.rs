@@ -85,8 +85,7 @@ impl Storage {
             let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| AppError::internal("spool name"))?;
             return self.store.rename(&Key::from(format!("tmp/{name}")), &Key::from(key)).await.map_err(|e| self.store_error(e));
         }
-        let mut upload =
-            WriteMultipart::new_with_chunk_size(self.store.put_multipart(&Key::from(key)).await.map_err(|e| self.store_error(e))?, 8 << 20);
+        let mut upload = self.upload(key).await?;
         let mut file = tokio::fs::File::open(path).await.map_err(AppError::internal)?;
         let mut buf = vec![0u8; 1 << 20];
         loop {
@@ -99,6 +98,20 @@ impl Storage {
         }
         upload.finish().await.map_err(|e| self.store_error(e))?;
         Ok(())
+    }
+
+    /// Writes an object in parts; no reader sees it before `finish`, and `abort` leaves nothing.
+    pub async fn upload(&self, key: &str) -> AppResult<WriteMultipart> {
+        Ok(WriteMultipart::new_with_chunk_size(self.store.put_multipart(&Key::from(key)).await.map_err(|e| self.store_error(e))?, 8 << 20))
+    }
+
+    /// The size of a stored object, or `None` when it is missing.
+    pub async fn size(&self, key: &str) -> AppResult<Option<u64>> {
+        match self.store.head(&Key::from(key)).await {
+            Ok(meta) => Ok(Some(meta.size)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(self.store_error(e)),
+        }
     }
 
     /// An object, or a byte range of it (`start..end`).

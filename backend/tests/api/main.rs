@@ -5,6 +5,7 @@ mod common;
 mod api_tokens;
 mod audit;
 mod auth;
+mod backup;
 mod cli;
 mod concurrency;
 mod demo_ledger;
