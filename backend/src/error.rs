@@ -53,13 +53,15 @@ pub struct AppError {
     pub detail: String,
     pub errors: Vec<FieldError>,
     pub retry_after: Option<u64>,
+    /// `Allow` of a 405: the methods the path answers.
+    pub allow: Option<String>,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, code, detail: detail.into(), errors: Vec::new(), retry_after: None }
+        Self { status, code, detail: detail.into(), errors: Vec::new(), retry_after: None, allow: None }
     }
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, detail)
@@ -96,6 +98,10 @@ impl AppError {
             ..Self::new(StatusCode::TOO_MANY_REQUESTS, code, "too many requests; try again later")
         }
     }
+    pub fn method_not_allowed(allow: String) -> Self {
+        let detail = format!("this path answers {allow} only");
+        Self { allow: Some(allow), ..Self::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", detail) }
+    }
     pub fn unavailable(code: &'static str, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, code, detail)
     }
@@ -127,6 +133,9 @@ impl AppError {
         res.content_type("application/problem+json");
         if let Some(secs) = self.retry_after {
             res.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        if let Some(allow) = &self.allow {
+            res.insert_header((header::ALLOW, allow.clone()));
         }
         res.json(self.problem(instance, request_id))
     }

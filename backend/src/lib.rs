@@ -42,11 +42,13 @@ pub fn server(state: web::Data<AppState>, listener: TcpListener) -> std::io::Res
         std::time::Duration::from_secs(config.sweep_interval),
     );
     let doc = api::openapi();
+    let methods = web::Data::new(api::Methods::of(&doc));
     let max_json = state.config.max_json_body;
     let mut server = HttpServer::new(move || {
         App::new()
             .into_utoipa_app()
             .app_data(state.clone())
+            .app_data(methods.clone())
             .app_data(web::JsonConfig::default().limit(max_json).error_handler(|e, _| json_error(e).into()))
             .app_data(web::QueryConfig::default().error_handler(|e, _| query_error(e).into()))
             .app_data(web::PathConfig::default().error_handler(|_, _| AppError::not_found().into()))

@@ -615,7 +615,7 @@ fn user_command(cmd: UserCommand, config: &Config) -> Result<(), String> {
             let (id, org, version) = user_by_name(&mut conn, &username)?;
             let (pw, generated) = read_password(password_stdin)?;
             password::check_policy(&pw, &users::normalise_username(&username), "/password").map_err(|e| e.message)?;
-            users::reset_password(&mut conn, &demo::system_caller(org), id, version, password::hash(&pw)).map_err(problem)?;
+            users::reset_password(&mut conn, &demo::system_caller(org), id, &version.into(), password::hash(&pw)).map_err(problem)?;
             println!("password set for {username}; existing sessions ended");
             if generated {
                 println!("password: {pw}");
@@ -624,8 +624,14 @@ fn user_command(cmd: UserCommand, config: &Config) -> Result<(), String> {
         }
         UserCommand::Disable { username } => {
             let (id, org, version) = user_by_name(&mut conn, &username)?;
-            users::update(&mut conn, &demo::system_caller(org), id, version, UserPatch { active: Some(false), ..Default::default() })
-                .map_err(problem)?;
+            users::update(
+                &mut conn,
+                &demo::system_caller(org),
+                id,
+                &version.into(),
+                UserPatch { active: Some(false), ..Default::default() },
+            )
+            .map_err(problem)?;
             println!("disabled {username}; existing sessions ended");
             Ok(())
         }

@@ -53,6 +53,10 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsa
 
 pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let path = req.path();
+    // Routes answer their own methods; a request reaching here on an API path asked another.
+    if let Some(allow) = req.app_data::<web::Data<crate::api::Methods>>().and_then(|m| m.allowed(path)) {
+        return Err(AppError::method_not_allowed(allow.to_string()));
+    }
     let root = match &state.config.web_dir {
         Some(root) if !is_api(path) && (req.method() == actix_web::http::Method::GET || req.method() == actix_web::http::Method::HEAD) => {
             root

@@ -76,7 +76,7 @@ async fn rename_department(
     body: web::Json<DepartmentInput>,
 ) -> AppResult<HttpResponse> {
     let (caller, id) = (auth.caller, id.into_inner());
-    let d = state.db(move |c| departments::rename(c, &caller, id, version.0, body.into_inner())).await?;
+    let d = state.db(move |c| departments::rename(c, &caller, id, &version.0, body.into_inner())).await?;
     Ok(with_etag(StatusCode::OK, d.version, &DepartmentView::from(d)))
 }
 
@@ -98,7 +98,7 @@ async fn delete_department(
     version: IfMatch,
 ) -> AppResult<HttpResponse> {
     let (caller, id) = (auth.caller, id.into_inner());
-    let org = state.db(move |c| departments::delete(c, &caller, id, version.0)).await?;
+    let org = state.db(move |c| departments::delete(c, &caller, id, &version.0)).await?;
     // Members of the department now have none.
     state.callers.forget_organisation(org);
     Ok(HttpResponse::NoContent().finish())

@@ -324,13 +324,12 @@ async fn new_version(
     let (caller, id, quota) = (auth.caller, id.into_inner(), state.config.storage_quota);
     let c = caller.clone();
     let current = state.db(move |conn| ev::get(conn, &c, id)).await?;
-    if current.version != v.0 {
-        return Err(AppError::version_mismatch());
-    }
+    // Checked before the upload too, so a stale request does not store a file for nothing.
+    v.0.check(current.version)?;
     let form = read_form(payload, &state, &[], state.config.max_file_size).await?;
     let (stored, _spool) = store_file(&state, current.organisation_id, form.file).await?;
     let s = stored.clone();
-    let view = record(&state, &stored, move |c| ev::replace_file(c, &caller, id, v.0, &s, quota)).await?;
+    let view = record(&state, &stored, move |c| ev::replace_file(c, &caller, id, &v.0, &s, quota)).await?;
     Ok(created(&view))
 }
 
@@ -387,7 +386,7 @@ async fn edit(
     body: web::Json<DetailsPatch>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    Ok(with_version(&state.db(move |c| ev::edit(c, &auth.caller, id, v.0, body.into_inner())).await?))
+    Ok(with_version(&state.db(move |c| ev::edit(c, &auth.caller, id, &v.0, body.into_inner())).await?))
 }
 
 /// Withdraws evidence with a reason: a tombstone; the files and history are kept.
@@ -403,7 +402,7 @@ async fn remove(
     body: web::Json<Deletion>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    Ok(with_version(&state.db(move |c| ev::delete(c, &auth.caller, id, v.0, body.into_inner())).await?))
+    Ok(with_version(&state.db(move |c| ev::delete(c, &auth.caller, id, &v.0, body.into_inner())).await?))
 }
 
 /// Every version, newest first.

@@ -138,7 +138,7 @@ async fn update_inspection(
     body: web::Json<InspectionPatch>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let r = db!(state, auth.caller, |c, who| inspections::update(c, &who, id, v.0, body.into_inner()));
+    let r = db!(state, auth.caller, |c, who| inspections::update(c, &who, id, &v.0, body.into_inner()));
     Ok(with_etag(StatusCode::OK, r.version, &r))
 }
 
@@ -153,7 +153,7 @@ async fn delete_inspection(
     v: IfMatch,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    db!(state, auth.caller, |c, who| inspections::delete(c, &who, id, v.0));
+    db!(state, auth.caller, |c, who| inspections::delete(c, &who, id, &v.0));
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -197,7 +197,7 @@ async fn reorder_categories(
     body: web::Json<Order>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let (version, items) = db!(state, auth.caller, |c, who| structure::reorder_categories(c, &who, id, v.0, body.into_inner().ids));
+    let (version, items) = db!(state, auth.caller, |c, who| structure::reorder_categories(c, &who, id, &v.0, body.into_inner().ids));
     Ok(with_etag(StatusCode::OK, version, &items))
 }
 
@@ -213,7 +213,7 @@ async fn rename_category(
     body: web::Json<CategoryInput>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let r = db!(state, auth.caller, |c, who| structure::rename_category(c, &who, id, v.0, body.into_inner()));
+    let r = db!(state, auth.caller, |c, who| structure::rename_category(c, &who, id, &v.0, body.into_inner()));
     Ok(with_etag(StatusCode::OK, r.version, &r))
 }
 
@@ -228,7 +228,7 @@ async fn delete_category(
     v: IfMatch,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    db!(state, auth.caller, |c, who| structure::delete_category(c, &who, id, v.0));
+    db!(state, auth.caller, |c, who| structure::delete_category(c, &who, id, &v.0));
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -272,7 +272,7 @@ async fn reorder_problems(
     body: web::Json<Order>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let (version, items) = db!(state, auth.caller, |c, who| structure::reorder_problems(c, &who, id, v.0, body.into_inner().ids));
+    let (version, items) = db!(state, auth.caller, |c, who| structure::reorder_problems(c, &who, id, &v.0, body.into_inner().ids));
     Ok(with_etag(StatusCode::OK, version, &items))
 }
 
@@ -298,7 +298,7 @@ async fn update_problem(
     body: web::Json<ProblemPatch>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let r = db!(state, auth.caller, |c, who| structure::update_problem(c, &who, id, v.0, body.into_inner()));
+    let r = db!(state, auth.caller, |c, who| structure::update_problem(c, &who, id, &v.0, body.into_inner()));
     Ok(with_etag(StatusCode::OK, r.version, &r))
 }
 
@@ -313,7 +313,7 @@ async fn delete_problem(
     v: IfMatch,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    db!(state, auth.caller, |c, who| structure::delete_problem(c, &who, id, v.0));
+    db!(state, auth.caller, |c, who| structure::delete_problem(c, &who, id, &v.0));
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -357,7 +357,7 @@ async fn reorder_measures(
     body: web::Json<Order>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let (version, items) = db!(state, auth.caller, |c, who| measures::reorder(c, &who, id, v.0, body.into_inner().ids));
+    let (version, items) = db!(state, auth.caller, |c, who| measures::reorder(c, &who, id, &v.0, body.into_inner().ids));
     Ok(with_etag(StatusCode::OK, version, &items))
 }
 
@@ -389,7 +389,7 @@ async fn submit_measure(
     v: IfMatch,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let m = db!(state, auth.caller, |c, who| signoffs::submit(c, &who, id, v.0));
+    let m = db!(state, auth.caller, |c, who| signoffs::submit(c, &who, id, &v.0));
     Ok(with_etag(StatusCode::OK, m.version, &m))
 }
 
@@ -407,7 +407,7 @@ async fn sign_measure(
     body: web::Json<SignoffInput>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let outcome = db!(state, auth.caller, |c, who| signoffs::decide(c, &who, id, v.0, body.into_inner()));
+    let outcome = db!(state, auth.caller, |c, who| signoffs::decide(c, &who, id, &v.0, body.into_inner()));
     Ok(with_etag(StatusCode::CREATED, outcome.measure.version, &outcome))
 }
 
@@ -461,7 +461,7 @@ async fn request_closeout(
     v: IfMatch,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let p = db!(state, auth.caller, |c, who| closeout::request(c, &who, id, v.0));
+    let p = db!(state, auth.caller, |c, who| closeout::request(c, &who, id, &v.0));
     Ok(with_etag(StatusCode::OK, p.version, &p))
 }
 
@@ -478,7 +478,7 @@ async fn decide_closeout(
     body: web::Json<CloseoutInput>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let p = db!(state, auth.caller, |c, who| closeout::decide(c, &who, id, v.0, body.into_inner()));
+    let p = db!(state, auth.caller, |c, who| closeout::decide(c, &who, id, &v.0, body.into_inner()));
     Ok(with_etag(StatusCode::OK, p.version, &p))
 }
 
@@ -497,7 +497,7 @@ async fn reopen_problem(
     body: web::Json<ReopenInput>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let p = db!(state, auth.caller, |c, who| closeout::reopen(c, &who, id, v.0, body.into_inner()));
+    let p = db!(state, auth.caller, |c, who| closeout::reopen(c, &who, id, &v.0, body.into_inner()));
     Ok(with_etag(StatusCode::OK, p.version, &p))
 }
 
@@ -675,7 +675,7 @@ async fn update_measure(
     body: web::Json<MeasurePatch>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let r = db!(state, auth.caller, |c, who| measures::update(c, &who, id, v.0, body.into_inner()));
+    let r = db!(state, auth.caller, |c, who| measures::update(c, &who, id, &v.0, body.into_inner()));
     Ok(with_etag(StatusCode::OK, r.version, &r))
 }
 
@@ -690,7 +690,7 @@ async fn delete_measure(
     v: IfMatch,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    db!(state, auth.caller, |c, who| measures::delete(c, &who, id, v.0));
+    db!(state, auth.caller, |c, who| measures::delete(c, &who, id, &v.0));
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -706,7 +706,7 @@ async fn report_progress(
     body: web::Json<ProgressInput>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let r = db!(state, auth.caller, |c, who| measures::report_progress(c, &who, id, v.0, body.into_inner()));
+    let r = db!(state, auth.caller, |c, who| measures::report_progress(c, &who, id, &v.0, body.into_inner()));
     Ok(with_etag(StatusCode::OK, r.version, &r))
 }
 

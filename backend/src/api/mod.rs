@@ -18,6 +18,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoResponses, Modify, OpenApi};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::domain::precondition::Precondition;
 use crate::error::{AppError, Problem};
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -145,8 +146,8 @@ pub struct BadRequest(Problem);
            headers(("Retry-After" = u64, description = "Seconds to wait")))]
 pub struct TooManyRequests(Problem);
 
-/// The version a change is based on, from `If-Match: "<version>"`.
-pub struct IfMatch(pub i64);
+/// The version(s) a change is based on, from `If-Match` (RFC 9110): `"<version>"`, a list, or `*`.
+pub struct IfMatch(pub Precondition);
 
 impl FromRequest for IfMatch {
     type Error = AppError;
@@ -159,11 +160,40 @@ impl FromRequest for IfMatch {
 
 fn parse_if_match(req: &HttpRequest) -> Result<IfMatch, AppError> {
     let raw = req.headers().get(header::IF_MATCH).ok_or_else(AppError::if_match_required)?;
-    let raw = raw.to_str().unwrap_or("").trim();
-    let tag = raw.strip_prefix("W/").unwrap_or(raw).trim_matches('"');
-    tag.parse::<i64>()
-        .map(IfMatch)
-        .map_err(|_| AppError::bad_request("invalid_if_match", "If-Match must be the quoted version from the ETag, e.g. \"3\""))
+    raw.to_str().ok().and_then(Precondition::parse).map(IfMatch).ok_or_else(|| {
+        AppError::bad_request("invalid_if_match", "If-Match must be entity tags such as the ETag you read, e.g. \"3\", or *")
+    })
+}
+
+/// The methods each documented path answers, to tell a wrong method (405 with `Allow`) from a
+/// path that does not exist (404).
+pub struct Methods(Vec<(actix_web::dev::ResourceDef, String)>);
+
+impl Methods {
+    pub fn of(doc: &utoipa::openapi::OpenApi) -> Self {
+        let routes = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let ops = [
+                    ("GET", item.get.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ];
+                let allow: Vec<&str> = ops.iter().filter(|(_, has)| *has).map(|(m, _)| *m).collect();
+                (actix_web::dev::ResourceDef::new(path.as_str()), allow.join(", "))
+            })
+            .collect();
+        Self(routes)
+    }
+
+    /// `Allow` for a path the API has, whatever the method asked.
+    pub fn allowed(&self, path: &str) -> Option<&str> {
+        self.0.iter().find(|(def, _)| def.is_match(path)).map(|(_, allow)| allow.as_str())
+    }
 }
 
 /// A JSON body with `ETag: "<version>"`.
@@ -177,14 +207,14 @@ mod tests {
     use actix_web::test::TestRequest;
 
     #[test]
-    fn if_match_accepts_strong_weak_and_bare_versions() {
-        for v in ["\"7\"", "W/\"7\"", "7"] {
+    fn if_match_reads_tags_and_refuses_what_is_not_one() {
+        for v in ["\"7\"", "7", "\"6\", \"7\""] {
             let req = TestRequest::default().insert_header((header::IF_MATCH, v)).to_http_request();
-            assert_eq!(parse_if_match(&req).unwrap().0, 7, "{v}");
+            assert_eq!(parse_if_match(&req).unwrap().0.check(7).unwrap(), 7, "{v}");
         }
         let req = TestRequest::default().to_http_request();
         assert_eq!(parse_if_match(&req).err().unwrap().status.as_u16(), 428);
-        let req = TestRequest::default().insert_header((header::IF_MATCH, "\"abc\"")).to_http_request();
+        let req = TestRequest::default().insert_header((header::IF_MATCH, "abc")).to_http_request();
         assert_eq!(parse_if_match(&req).err().unwrap().code, "invalid_if_match");
     }
 }

@@ -89,7 +89,7 @@ async fn update_organisation(
     body: web::Json<OrganisationPatch>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let org = state.db(move |c| organisations::update(c, &auth.caller, id, version.0, body.into_inner())).await?;
+    let org = state.db(move |c| organisations::update(c, &auth.caller, id, &version.0, body.into_inner())).await?;
     state.callers.forget_organisation(id);
     Ok(with_etag(StatusCode::OK, org.version, &OrganisationView::from(org)))
 }

@@ -92,7 +92,7 @@ async fn update_user(
     body: web::Json<UserPatch>,
 ) -> AppResult<HttpResponse> {
     let (caller, id) = (auth.caller, id.into_inner());
-    let user = state.db(move |c| users::update(c, &caller, id, version.0, body.into_inner())).await?;
+    let user = state.db(move |c| users::update(c, &caller, id, &version.0, body.into_inner())).await?;
     state.callers.forget_user(id);
     Ok(with_etag(StatusCode::OK, user.version, &user))
 }
@@ -131,7 +131,7 @@ async fn reset_user_password(
     let new_password = body.into_inner().new_password;
     password::check_policy(&new_password, &username, "/new_password").map_err(|e| AppError::validation(vec![e]))?;
     let hash = state.hasher.hash(new_password).await?;
-    let user = state.db(move |c| users::reset_password(c, &caller, id, version.0, hash)).await?;
+    let user = state.db(move |c| users::reset_password(c, &caller, id, &version.0, hash)).await?;
     state.callers.forget_user(id);
     Ok(with_etag(StatusCode::OK, user.version, &user))
 }

@@ -136,7 +136,7 @@ pub fn seed(conn: &mut DbConn, ledger: bool) -> AppResult<Seeded> {
             };
             let user = users::create(conn, &system, input, hash.clone())?;
             if !active {
-                users::update(conn, &system, user.id, user.version, UserPatch { active: Some(false), ..Default::default() })?;
+                users::update(conn, &system, user.id, &user.version.into(), UserPatch { active: Some(false), ..Default::default() })?;
             }
         }
         if ledger {

@@ -71,12 +71,12 @@ impl Demo<'_> {
         let zgb = self.caller("zgb")?;
         let majp = self.caller("majp")?;
         let p1 = self.problem(1)?;
-        let p1 = closeout::request(self.conn, &zgb, p1.0, p1.1)?;
+        let p1 = closeout::request(self.conn, &zgb, p1.0, &p1.1.into())?;
         closeout::decide(
             self.conn,
             &majp,
             p1.id,
-            p1.version,
+            &p1.version.into(),
             CloseoutInput {
                 decision: CloseoutDecision::Close,
                 comment: "整改措施落实到位，佐证材料齐全，同意销号。".into(),
@@ -95,7 +95,7 @@ impl Demo<'_> {
             },
         )?;
         let p2 = self.problem(2)?;
-        closeout::request(self.conn, &zgb, p2.0, p2.1)?;
+        closeout::request(self.conn, &zgb, p2.0, &p2.1.into())?;
 
         // Problem 6: one measure at every stage; the long-term one is monitored.
         let p6 = self.measures_of(6)?;
@@ -115,7 +115,7 @@ impl Demo<'_> {
             self.conn,
             &qinss,
             p3[0],
-            version,
+            &version.into(),
             SignoffInput {
                 decision: Decision::Return,
                 comment: "佐证材料缺少党委会会议纪要，请补充会议记录和签到表后重新提交。".into(),
@@ -164,7 +164,7 @@ impl Demo<'_> {
             self.conn,
             &assignee,
             id,
-            version,
+            &version.into(),
             ProgressInput { progress: "已制定整改方案并召开专题会议部署，相关制度正在修订完善。".into() },
         )?;
         if target >= Stage::WithEvidence {
@@ -172,7 +172,7 @@ impl Demo<'_> {
         }
         if target >= Stage::Submitted {
             let version = self.version(id)?;
-            signoffs::submit(self.conn, &assignee, id, version)?;
+            signoffs::submit(self.conn, &assignee, id, &version.into())?;
         }
         let (leader_id, kind): (Option<i64>, String) =
             m_t::table.find(id).select((m_t::responsible_leader_id, m_t::kind)).first(self.conn)?;
@@ -191,7 +191,7 @@ impl Demo<'_> {
                 self.conn,
                 &reviewer,
                 id,
-                version,
+                &version.into(),
                 SignoffInput { decision: Decision::Approve, comment: comment.into(), next_lookback },
             )?;
         }

@@ -1,5 +1,6 @@
 //! Departments (处室、专业部) of an organisation.
 
+use crate::domain::precondition::Precondition;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -109,12 +110,10 @@ fn logged(conn: &mut DbConn, caller: &Caller, action: &str, d: Department) -> Ap
     Ok(d)
 }
 
-pub fn rename(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64, input: DepartmentInput) -> AppResult<Department> {
+pub fn rename(conn: &mut DbConn, caller: &Caller, id: i64, expected: &Precondition, input: DepartmentInput) -> AppResult<Department> {
     write_tx(conn, |conn| {
         let d = managed(conn, caller, id)?;
-        if d.version != expected_version {
-            return Err(AppError::version_mismatch());
-        }
+        let expected_version = expected.check(d.version)?;
         let mut errors = Vec::new();
         let name = required_text(&mut errors, "/name", &input.name, 64);
         check(errors)?;
@@ -131,12 +130,10 @@ pub fn rename(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
 
 /// Members of a deleted department keep their accounts, without a department. Returns the
 /// department's organisation.
-pub fn delete(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64) -> AppResult<i64> {
+pub fn delete(conn: &mut DbConn, caller: &Caller, id: i64, expected: &Precondition) -> AppResult<i64> {
     write_tx(conn, |conn| {
         let d = managed(conn, caller, id)?;
-        if d.version != expected_version {
-            return Err(AppError::version_mismatch());
-        }
+        expected.check(d.version)?;
         diesel::update(crate::schema::users::table.filter(crate::schema::users::department_id.eq(id)))
             .set(crate::schema::users::department_id.eq(None::<i64>))
             .execute(conn)?;

@@ -1,6 +1,7 @@
 //! Organisations: bureaus (教育局) supervise schools. Every other query is scoped through
 //! [`readable`].
 
+use crate::domain::precondition::Precondition;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -276,12 +277,10 @@ pub fn create(conn: &mut DbConn, actor: &Caller, input: NewOrganisation) -> AppR
     })
 }
 
-pub fn update(conn: &mut DbConn, actor: &Caller, id: i64, expected_version: i64, patch: OrganisationPatch) -> AppResult<Organisation> {
+pub fn update(conn: &mut DbConn, actor: &Caller, id: i64, expected: &Precondition, patch: OrganisationPatch) -> AppResult<Organisation> {
     write_tx(conn, |conn| {
         let current: Organisation = organisations::table.find(id).select(Organisation::as_select()).first(conn)?;
-        if current.version != expected_version {
-            return Err(AppError::version_mismatch());
-        }
+        let expected_version = expected.check(current.version)?;
         let mut errors = Vec::new();
         let name = match &patch.name {
             Some(n) => required_text(&mut errors, "/name", n, 128),

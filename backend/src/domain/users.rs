@@ -1,5 +1,6 @@
 //! User accounts and their roles.
 
+use crate::domain::precondition::Precondition;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -344,12 +345,10 @@ fn end_sessions(conn: &mut DbConn, user_id: i64) -> AppResult<()> {
     Ok(())
 }
 
-pub fn update(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64, patch: UserPatch) -> AppResult<UserView> {
+pub fn update(conn: &mut DbConn, caller: &Caller, id: i64, expected: &Precondition, patch: UserPatch) -> AppResult<UserView> {
     write_tx(conn, |conn| {
         let (u, roles) = managed(conn, caller, id)?;
-        if u.version != expected_version {
-            return Err(AppError::version_mismatch());
-        }
+        let expected_version = expected.check(u.version)?;
         let mut errors = Vec::new();
         let display_name = match &patch.display_name {
             Some(v) => required_text(&mut errors, "/display_name", v, 64),
@@ -439,13 +438,11 @@ fn roles_changed(conn: &mut DbConn, caller: &Caller, u: &User, before: &[Role], 
 }
 
 /// Sets a new password chosen by an admin or coordinator and ends the user's sessions.
-pub fn reset_password(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64, password_hash: String) -> AppResult<UserView> {
+pub fn reset_password(conn: &mut DbConn, caller: &Caller, id: i64, expected: &Precondition, password_hash: String) -> AppResult<UserView> {
     write_tx(conn, |conn| {
         resettable(conn, caller, id)?;
         let u: User = users::table.find(id).select(User::as_select()).first(conn)?;
-        if u.version != expected_version {
-            return Err(AppError::version_mismatch());
-        }
+        expected.check(u.version)?;
         set_password(conn, id, &password_hash)?;
         let v = load_view(conn, id)?;
         logged(conn, caller, "user.reset_password", v)

@@ -8,6 +8,7 @@ mod auth;
 mod backup;
 mod cli;
 mod concurrency;
+mod contract;
 mod demo_ledger;
 mod departments;
 mod errors;

@@ -4,6 +4,7 @@
 
 pub mod filetype;
 
+use crate::domain::precondition::Precondition;
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
@@ -426,16 +427,14 @@ fn visible(conn: &mut DbConn, caller: &Caller, id: i64) -> AppResult<(Evidence, 
 }
 
 /// Evidence the caller may change, at the expected version and not deleted.
-fn editable(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64) -> AppResult<(Evidence, EvidenceFile)> {
+fn editable(conn: &mut DbConn, caller: &Caller, id: i64, expected: &Precondition) -> AppResult<(Evidence, EvidenceFile)> {
     let (e, f) = visible(conn, caller, id)?;
     let m = visible_measure(conn, caller, e.measure_id)?;
     if !works_on(conn, caller, &m)? {
         return Err(refuse());
     }
     ensure_problem_open(conn, m.problem_id)?;
-    if e.version != expected_version {
-        return Err(AppError::version_mismatch());
-    }
+    expected.check(e.version)?;
     if e.deleted_at.is_some() {
         return Err(AppError::conflict("evidence_deleted", "deleted evidence is kept as it was"));
     }
@@ -452,12 +451,12 @@ pub fn replace_file(
     conn: &mut DbConn,
     caller: &Caller,
     id: i64,
-    expected_version: i64,
+    expected: &Precondition,
     file: &StoredFile,
     quota: u64,
 ) -> AppResult<EvidenceView> {
     write_tx(conn, |conn| {
-        let (e, _) = editable(conn, caller, id, expected_version)?;
+        let (e, _) = editable(conn, caller, id, expected)?;
         reserve(conn, e.organisation_id, file.size, quota)?;
         let f = insert_file(conn, caller, e.organisation_id, file)?;
         let e: Evidence = diesel::update(evidence::table.find(id))
@@ -470,9 +469,9 @@ pub fn replace_file(
     })
 }
 
-pub fn edit(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64, patch: DetailsPatch) -> AppResult<EvidenceView> {
+pub fn edit(conn: &mut DbConn, caller: &Caller, id: i64, expected: &Precondition, patch: DetailsPatch) -> AppResult<EvidenceView> {
     write_tx(conn, |conn| {
-        let (e, f) = editable(conn, caller, id, expected_version)?;
+        let (e, f) = editable(conn, caller, id, expected)?;
         let mut errors = Vec::new();
         let title = match &patch.title {
             Some(t) => required_text(&mut errors, "/title", t, 200),
@@ -505,9 +504,9 @@ pub fn edit(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64, 
 }
 
 /// Withdraws evidence: a tombstone with who, when and why; files and history stay.
-pub fn delete(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64, deletion: Deletion) -> AppResult<EvidenceView> {
+pub fn delete(conn: &mut DbConn, caller: &Caller, id: i64, expected: &Precondition, deletion: Deletion) -> AppResult<EvidenceView> {
     write_tx(conn, |conn| {
-        let (e, f) = editable(conn, caller, id, expected_version)?;
+        let (e, f) = editable(conn, caller, id, expected)?;
         let reason = required("/reason", &deletion.reason, 1000)?;
         let t = now();
         let e: Evidence = diesel::update(evidence::table.find(id))

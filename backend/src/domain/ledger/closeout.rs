@@ -4,6 +4,7 @@
 //! asked for or granted close-out is read-only ([`super::ensure_problem_open`]); only the bureau
 //! reopens a closed one, with a reason, or a rebound look-back does.
 
+use crate::domain::precondition::Precondition;
 use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
@@ -53,22 +54,16 @@ pub struct ReopenInput {
     pub measure_ids: Vec<i64>,
 }
 
-fn set_closeout(
-    conn: &mut DbConn,
-    p: &Problem,
-    expected_version: i64,
-    status: &str,
-    comment: &str,
-    closed_by: Option<i64>,
-) -> AppResult<Problem> {
+fn set_closeout(conn: &mut DbConn, p: &Problem, status: &str, comment: &str, closed_by: Option<i64>) -> AppResult<Problem> {
+    // `p` is the row as read and checked against If-Match: its version is the expected one.
     let t = now();
-    diesel::update(problems::table.find(p.id).filter(problems::version.eq(expected_version)))
+    diesel::update(problems::table.find(p.id).filter(problems::version.eq(p.version)))
         .set((
             problems::closeout_status.eq(status),
             problems::closeout_comment.eq(comment),
             problems::closed_by.eq(closed_by),
             problems::closed_at.eq(closed_by.map(|_| t)),
-            problems::version.eq(expected_version + 1),
+            problems::version.eq(p.version + 1),
             problems::updated_at.eq(t),
         ))
         .returning(problems::all_columns)
@@ -78,15 +73,13 @@ fn set_closeout(
 }
 
 /// The coordinator asks the supervising bureau to close the problem.
-pub fn request(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64) -> AppResult<ProblemView> {
+pub fn request(conn: &mut DbConn, caller: &Caller, id: i64, expected: &Precondition) -> AppResult<ProblemView> {
     write_tx(conn, |conn| {
         let (p, i) = visible_problem(conn, caller, id)?;
         if !edits_ledger(caller, i.organisation_id) {
             return Err(refuse_edit());
         }
-        if p.version != expected_version {
-            return Err(AppError::version_mismatch());
-        }
+        expected.check(p.version)?;
         if p.closeout_status != "open" {
             return Err(AppError::conflict("closeout_pending", "close-out was already requested or granted"));
         }
@@ -99,23 +92,23 @@ pub fn request(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i6
             ));
         }
         diesel::update(problems::table.find(id)).set(problems::closeout_requested_by.eq(caller.user_id())).execute(conn)?;
-        let p = set_closeout(conn, &p, expected_version, "requested", "", None)?;
+        let p = set_closeout(conn, &p, "requested", "", None)?;
         audit::record(conn, caller, i.organisation_id, "problem.request_closeout", ("problem", id), json!({"title": p.title}))?;
         problem_view(conn, p)
     })
 }
 
 /// A supervisor of the bureau that supervises the problem's school closes it or returns it.
-pub fn decide(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64, input: CloseoutInput) -> AppResult<ProblemView> {
+pub fn decide(conn: &mut DbConn, caller: &Caller, id: i64, expected: &Precondition, input: CloseoutInput) -> AppResult<ProblemView> {
     write_tx(conn, |conn| {
-        let (p, i) = supervised_problem(conn, caller, id, expected_version)?;
+        let (p, i) = supervised_problem(conn, caller, id, expected)?;
         if p.closeout_status != "requested" {
             return Err(AppError::conflict("closeout_not_requested", "the coordinator has not asked for close-out"));
         }
         let user = caller.user_id();
         let p = match input.decision {
             CloseoutDecision::Close => {
-                let p = set_closeout(conn, &p, expected_version, "closed", input.comment.trim(), user)?;
+                let p = set_closeout(conn, &p, "closed", input.comment.trim(), user)?;
                 close_inspection_when_done(conn, &i)?;
                 if let (Some(requester), Some(first)) = (
                     p.closeout_requested_by,
@@ -131,7 +124,7 @@ pub fn decide(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
                 check_measures(conn, id, &input.measure_ids, true, &mut errors)?;
                 check(errors)?;
                 send_back(conn, &input.measure_ids, user, &format!("销号退回：{comment}"))?;
-                set_closeout(conn, &p, expected_version, "open", &comment, None)?
+                set_closeout(conn, &p, "open", &comment, None)?
             }
         };
         let summary = json!({"decision": if input.decision == CloseoutDecision::Close { "close" } else { "return" }, "comment": p.closeout_comment, "measure_ids": input.measure_ids});
@@ -142,9 +135,9 @@ pub fn decide(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
 
 /// The supervising bureau reopens a closed-out problem, with a reason; the measures it names go
 /// back to `in_progress`. The inspection, if it was closed, is open again.
-pub fn reopen(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64, input: ReopenInput) -> AppResult<ProblemView> {
+pub fn reopen(conn: &mut DbConn, caller: &Caller, id: i64, expected: &Precondition, input: ReopenInput) -> AppResult<ProblemView> {
     write_tx(conn, |conn| {
-        let (p, i) = supervised_problem(conn, caller, id, expected_version)?;
+        let (p, i) = supervised_problem(conn, caller, id, expected)?;
         if p.closeout_status != "closed" {
             return Err(AppError::conflict("not_closed", "only a closed-out problem is reopened"));
         }
@@ -154,7 +147,7 @@ pub fn reopen(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
         check(errors)?;
         let user = caller.user_id();
         send_back(conn, &input.measure_ids, user, &format!("销号后重新打开：{reason}"))?;
-        let p = set_closeout(conn, &p, expected_version, "open", &reason, None)?;
+        let p = set_closeout(conn, &p, "open", &reason, None)?;
         reopen_inspection(conn, i.id)?;
         if let Some(requester) = p.closeout_requested_by {
             let message = format!("问题“{}”已被教育局重新打开：{reason}", p.title);
@@ -174,15 +167,13 @@ pub fn reopen(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
 
 /// A problem the caller decides on as a supervisor of the bureau supervising its school, at the
 /// version the caller read.
-fn supervised_problem(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64) -> AppResult<(Problem, Inspection)> {
+fn supervised_problem(conn: &mut DbConn, caller: &Caller, id: i64, expected: &Precondition) -> AppResult<(Problem, Inspection)> {
     let (p, i) = visible_problem(conn, caller, id)?;
     let parent: Option<i64> = organisations::table.find(i.organisation_id).select(organisations::parent_id).first(conn)?;
     if !(caller.has(Role::BureauSupervisor) && parent == Some(caller.organisation_id)) {
         return Err(AppError::forbidden("not_supervising_bureau", "a supervisor of the supervising bureau closes problems out"));
     }
-    if p.version != expected_version {
-        return Err(AppError::version_mismatch());
-    }
+    expected.check(p.version)?;
     Ok((p, i))
 }
 
@@ -220,7 +211,7 @@ pub(super) fn reopen_problem(conn: &mut DbConn, problem_id: i64, reason: &str) -
     if p.closeout_status == "open" {
         return Ok(());
     }
-    set_closeout(conn, &p, p.version, "open", reason, None)?;
+    set_closeout(conn, &p, "open", reason, None)?;
     reopen_inspection(conn, p.inspection_id)
 }
 

@@ -1,5 +1,6 @@
 //! Inspections (巡察轮次) and their leading groups.
 
+use crate::domain::precondition::Precondition;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -300,12 +301,10 @@ pub fn create(conn: &mut DbConn, caller: &Caller, input: NewInspection) -> AppRe
     })
 }
 
-pub fn update(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64, patch: InspectionPatch) -> AppResult<InspectionView> {
+pub fn update(conn: &mut DbConn, caller: &Caller, id: i64, expected: &Precondition, patch: InspectionPatch) -> AppResult<InspectionView> {
     write_tx(conn, |conn| {
         let cur = editable(conn, caller, id)?;
-        if cur.version != expected_version {
-            return Err(AppError::version_mismatch());
-        }
+        let expected_version = expected.check(cur.version)?;
         let mut errors = Vec::new();
         let title = patch.title.as_deref().map(|t| required_text(&mut errors, "/title", t, 200)).unwrap_or(cur.title.clone());
         let inspector =
@@ -350,12 +349,10 @@ fn logged(conn: &mut DbConn, caller: &Caller, action: &str, v: InspectionView) -
 }
 
 /// Deletes an inspection that has no categories yet (a mistaken entry, not a ledger).
-pub fn delete(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64) -> AppResult<()> {
+pub fn delete(conn: &mut DbConn, caller: &Caller, id: i64, expected: &Precondition) -> AppResult<()> {
     write_tx(conn, |conn| {
         let cur = editable(conn, caller, id)?;
-        if cur.version != expected_version {
-            return Err(AppError::version_mismatch());
-        }
+        expected.check(cur.version)?;
         let used: i64 = categories::table.filter(categories::inspection_id.eq(id)).count().get_result(conn)?;
         if used > 0 {
             return Err(AppError::conflict("inspection_not_empty", "the inspection has categories; delete them first"));

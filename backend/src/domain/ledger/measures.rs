@@ -1,5 +1,6 @@
 //! Measures (整改措施): responsibility, deadlines and progress with its history.
 
+use crate::domain::precondition::Precondition;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -291,7 +292,7 @@ fn leads(caller: &Caller, m: &Measure) -> bool {
     caller.has(Role::ResponsibleLeader) && caller.user_id().is_some() && m.responsible_leader_id == caller.user_id()
 }
 
-pub fn update(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64, patch: MeasurePatch) -> AppResult<MeasureView> {
+pub fn update(conn: &mut DbConn, caller: &Caller, id: i64, expected: &Precondition, patch: MeasurePatch) -> AppResult<MeasureView> {
     write_tx(conn, |conn| {
         let m = visible(conn, caller, id)?;
         let coordinator = edits_ledger(caller, m.organisation_id);
@@ -302,9 +303,7 @@ pub fn update(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
             return Err(AppError::forbidden("ledger_read_only", "only the coordinator reassigns the responsible leader"));
         }
         ensure_problem_open(conn, m.problem_id)?;
-        if m.version != expected_version {
-            return Err(AppError::version_mismatch());
-        }
+        expected.check(m.version)?;
         write_patch(conn, caller, m, patch)
     })
 }
@@ -352,16 +351,14 @@ pub(super) fn write_patch(conn: &mut DbConn, caller: &Caller, m: Measure, patch:
     logged(conn, caller, "measure.update", v)
 }
 
-pub fn delete(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64) -> AppResult<()> {
+pub fn delete(conn: &mut DbConn, caller: &Caller, id: i64, expected: &Precondition) -> AppResult<()> {
     write_tx(conn, |conn| {
         let m = visible(conn, caller, id)?;
         if !edits_ledger(caller, m.organisation_id) {
             return Err(refuse_edit());
         }
         ensure_problem_open(conn, m.problem_id)?;
-        if m.version != expected_version {
-            return Err(AppError::version_mismatch());
-        }
+        expected.check(m.version)?;
         if crate::domain::evidence::measure_has_evidence(conn, id)? {
             return Err(AppError::conflict(
                 "measure_has_evidence",
@@ -389,7 +386,7 @@ pub fn reorder(
     conn: &mut DbConn,
     caller: &Caller,
     problem_id: i64,
-    expected_version: i64,
+    expected: &Precondition,
     ids: Vec<i64>,
 ) -> AppResult<(i64, Vec<MeasureView>)> {
     let version = write_tx(conn, |conn| {
@@ -398,7 +395,7 @@ pub fn reorder(
             return Err(refuse_edit());
         }
         ensure_problem_open(conn, p.id)?;
-        let version = bump(conn, ParentKind::Problem, p.id, p.version, expected_version)?;
+        let version = bump(conn, ParentKind::Problem, p.id, p.version, expected)?;
         let current: Vec<i64> = measures::table.filter(measures::problem_id.eq(p.id)).select(measures::id).load(conn)?;
         same_members(&current, &ids, "/ids")?;
         audit::record(
@@ -417,7 +414,13 @@ pub fn reorder(
 
 /// Records progress: assignees, the responsible leader and the coordinator may. The first
 /// report moves the measure from `not_started` to `in_progress`.
-pub fn report_progress(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64, input: ProgressInput) -> AppResult<MeasureView> {
+pub fn report_progress(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: i64,
+    expected: &Precondition,
+    input: ProgressInput,
+) -> AppResult<MeasureView> {
     write_tx(conn, |conn| {
         let m = visible(conn, caller, id)?;
         if !works_on(conn, caller, &m)? {
@@ -427,9 +430,7 @@ pub fn report_progress(conn: &mut DbConn, caller: &Caller, id: i64, expected_ver
             ));
         }
         ensure_problem_open(conn, m.problem_id)?;
-        if m.version != expected_version {
-            return Err(AppError::version_mismatch());
-        }
+        let expected_version = expected.check(m.version)?;
         let mut errors = Vec::new();
         let progress = required_text(&mut errors, "/progress", &input.progress, 10_000);
         check(errors)?;

@@ -2,6 +2,7 @@
 //! signer saw; a later change to that evidence invalidates it and sends the measure back to
 //! `submitted`.
 
+use crate::domain::precondition::Precondition;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -117,7 +118,7 @@ fn status_of(m: &Measure) -> MeasureStatus {
 
 /// Hands the measure in for sign-off: its assignees, its responsible leader or the coordinator,
 /// with at least one piece of evidence.
-pub fn submit(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64) -> AppResult<MeasureView> {
+pub fn submit(conn: &mut DbConn, caller: &Caller, id: i64, expected: &Precondition) -> AppResult<MeasureView> {
     write_tx(conn, |conn| {
         let m = visible(conn, caller, id)?;
         if !works_on(conn, caller, &m)? {
@@ -127,9 +128,7 @@ pub fn submit(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64
             ));
         }
         ensure_problem_open(conn, m.problem_id)?;
-        if m.version != expected_version {
-            return Err(AppError::version_mismatch());
-        }
+        let expected_version = expected.check(m.version)?;
         if !submittable(status_of(&m)) {
             return Err(AppError::conflict("not_submittable", "the measure is already submitted or signed off"));
         }
@@ -252,11 +251,12 @@ fn who_reviews(stage: Stage) -> &'static str {
 /// A decision on the stage that is waiting. The stage follows from the measure's status; the
 /// caller must be its reviewer and must not have submitted the measure or (unless the
 /// organisation allows it) decided an earlier stage of this round.
-pub fn decide(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64, input: SignoffInput) -> AppResult<SignoffOutcome> {
+pub fn decide(conn: &mut DbConn, caller: &Caller, id: i64, expected: &Precondition, input: SignoffInput) -> AppResult<SignoffOutcome> {
     write_tx(conn, |conn| {
         visible(conn, caller, id)?;
         // The precondition first: a decision on a measure that moved on is stale, whoever sends it.
-        let m = lock(conn, id, expected_version)?;
+        let m = lock(conn, id, expected)?;
+        let expected_version = m.version;
         let chain = chain_of(conn, &m)?;
         let Some(stage) = chain.pending(status_of(&m)) else {
             return Err(AppError::conflict("not_awaiting_signoff", "the measure is not waiting for a sign-off"));
@@ -405,7 +405,7 @@ pub fn decide_many(conn: &mut DbConn, caller: &Caller, input: BatchSignoffInput)
     let mut items = Vec::with_capacity(input.items.len());
     for item in input.items {
         let one = SignoffInput { decision: input.decision, comment: input.comment.clone(), next_lookback: None };
-        items.push(match decide(conn, caller, item.measure_id, item.version, one) {
+        items.push(match decide(conn, caller, item.measure_id, &item.version.into(), one) {
             Ok(outcome) => BatchItemResult {
                 measure_id: item.measure_id,
                 ok: true,
@@ -430,13 +430,13 @@ pub fn decide_many(conn: &mut DbConn, caller: &Caller, input: BatchSignoffInput)
 /// Takes the measure's row for the rest of the transaction, at the expected version: a
 /// concurrent decision on PostgreSQL waits here, then finds the version moved on (412) instead
 /// of reading the other's sign-off half-way through its own checks.
-fn lock(conn: &mut DbConn, id: i64, expected_version: i64) -> AppResult<Measure> {
-    diesel::update(measures::table.find(id).filter(measures::version.eq(expected_version)))
-        .set(measures::version.eq(expected_version))
+fn lock(conn: &mut DbConn, id: i64, expected: &Precondition) -> AppResult<Measure> {
+    let m = diesel::update(measures::table.find(id))
+        .set(measures::version.eq(measures::version))
         .returning(measures::all_columns)
-        .get_result::<Measure>(conn)
-        .optional()?
-        .ok_or_else(AppError::version_mismatch)
+        .get_result::<Measure>(conn)?;
+    expected.check(m.version)?;
+    Ok(m)
 }
 
 /// A stage's approval in its own words (审核通过, 审批同意, 核验通过).

@@ -3,6 +3,7 @@
 //! Problems are numbered 1…N across the whole inspection, category by category, as in the
 //! report; every change that moves a problem renumbers them.
 
+use crate::domain::precondition::Precondition;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -138,12 +139,10 @@ pub(super) fn insert_problem(conn: &mut DbConn, inspection_id: i64, p: &NewProbl
 }
 
 /// The category, when the caller may change it at this version, with its organisation.
-fn editable_category(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64) -> AppResult<(Category, i64)> {
+fn editable_category(conn: &mut DbConn, caller: &Caller, id: i64, expected: &Precondition) -> AppResult<(Category, i64)> {
     let c = visible_category(conn, caller, id)?;
     let i = editable(conn, caller, c.inspection_id)?;
-    if c.version != expected_version {
-        return Err(AppError::version_mismatch());
-    }
+    expected.check(c.version)?;
     Ok((c, i.organisation_id))
 }
 
@@ -151,11 +150,12 @@ pub fn rename_category(
     conn: &mut DbConn,
     caller: &Caller,
     id: i64,
-    expected_version: i64,
+    expected: &Precondition,
     input: CategoryInput,
 ) -> AppResult<CategoryView> {
     write_tx(conn, |conn| {
-        let (_, org) = editable_category(conn, caller, id, expected_version)?;
+        let (c, org) = editable_category(conn, caller, id, expected)?;
+        let expected_version = c.version;
         let mut errors = Vec::new();
         let title = required_text(&mut errors, "/title", &input.title, 100);
         check(errors)?;
@@ -170,9 +170,9 @@ pub fn rename_category(
     })
 }
 
-pub fn delete_category(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64) -> AppResult<()> {
+pub fn delete_category(conn: &mut DbConn, caller: &Caller, id: i64, expected: &Precondition) -> AppResult<()> {
     write_tx(conn, |conn| {
-        let (c, org) = editable_category(conn, caller, id, expected_version)?;
+        let (c, org) = editable_category(conn, caller, id, expected)?;
         let used: i64 = problems::table.filter(problems::category_id.eq(id)).count().get_result(conn)?;
         if used > 0 {
             return Err(AppError::conflict("category_not_empty", "the category still has problems"));
@@ -195,12 +195,12 @@ pub fn reorder_categories(
     conn: &mut DbConn,
     caller: &Caller,
     inspection_id: i64,
-    expected_version: i64,
+    expected: &Precondition,
     ids: Vec<i64>,
 ) -> AppResult<(i64, Vec<CategoryView>)> {
     let version = write_tx(conn, |conn| {
         let i = editable(conn, caller, inspection_id)?;
-        let version = bump(conn, ParentKind::Inspection, i.id, i.version, expected_version)?;
+        let version = bump(conn, ParentKind::Inspection, i.id, i.version, expected)?;
         let current: Vec<i64> = categories::table.filter(categories::inspection_id.eq(inspection_id)).select(categories::id).load(conn)?;
         same_members(&current, &ids, "/ids")?;
         renumber!(conn, categories, &ids)?;
@@ -225,10 +225,8 @@ pub(super) enum ParentKind {
 }
 
 /// Checks and moves on the version of the parent whose children are reordered.
-pub(super) fn bump(conn: &mut DbConn, kind: ParentKind, id: i64, current: i64, expected: i64) -> AppResult<i64> {
-    if current != expected {
-        return Err(AppError::version_mismatch());
-    }
+pub(super) fn bump(conn: &mut DbConn, kind: ParentKind, id: i64, current: i64, expected: &Precondition) -> AppResult<i64> {
+    let expected = expected.check(current)?;
     let t = now();
     let n = match kind {
         ParentKind::Inspection => diesel::update(inspections::table.find(id).filter(inspections::version.eq(expected)))
@@ -484,21 +482,19 @@ pub fn create_problem(conn: &mut DbConn, caller: &Caller, inspection_id: i64, in
     })
 }
 
-fn editable_problem(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64) -> AppResult<(Problem, Inspection)> {
+fn editable_problem(conn: &mut DbConn, caller: &Caller, id: i64, expected: &Precondition) -> AppResult<(Problem, Inspection)> {
     let (p, i) = visible_problem(conn, caller, id)?;
     if !edits_ledger(caller, i.organisation_id) {
         return Err(refuse_edit());
     }
     ensure_problem_open(conn, p.id)?;
-    if p.version != expected_version {
-        return Err(AppError::version_mismatch());
-    }
+    expected.check(p.version)?;
     Ok((p, i))
 }
 
-pub fn update_problem(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64, patch: ProblemPatch) -> AppResult<ProblemView> {
+pub fn update_problem(conn: &mut DbConn, caller: &Caller, id: i64, expected: &Precondition, patch: ProblemPatch) -> AppResult<ProblemView> {
     write_tx(conn, |conn| {
-        let (p, i) = editable_problem(conn, caller, id, expected_version)?;
+        let (p, i) = editable_problem(conn, caller, id, expected)?;
         write_problem_patch(conn, caller, i.organisation_id, p, patch)
     })
 }
@@ -543,9 +539,9 @@ pub(super) fn write_problem_patch(conn: &mut DbConn, caller: &Caller, org: i64, 
     logged(conn, caller, org, "problem.update", v)
 }
 
-pub fn delete_problem(conn: &mut DbConn, caller: &Caller, id: i64, expected_version: i64) -> AppResult<()> {
+pub fn delete_problem(conn: &mut DbConn, caller: &Caller, id: i64, expected: &Precondition) -> AppResult<()> {
     write_tx(conn, |conn| {
-        let (p, i) = editable_problem(conn, caller, id, expected_version)?;
+        let (p, i) = editable_problem(conn, caller, id, expected)?;
         let used: i64 = measures::table.filter(measures::problem_id.eq(id)).count().get_result(conn)?;
         if used > 0 {
             return Err(AppError::conflict("problem_not_empty", "the problem still has measures"));
@@ -563,13 +559,13 @@ pub fn reorder_problems(
     conn: &mut DbConn,
     caller: &Caller,
     category_id: i64,
-    expected_version: i64,
+    expected: &Precondition,
     ids: Vec<i64>,
 ) -> AppResult<(i64, Vec<ProblemView>)> {
     let (inspection_id, version) = write_tx(conn, |conn| {
         let c = visible_category(conn, caller, category_id)?;
         let i = editable(conn, caller, c.inspection_id)?;
-        let version = bump(conn, ParentKind::Category, c.id, c.version, expected_version)?;
+        let version = bump(conn, ParentKind::Category, c.id, c.version, expected)?;
         audit::record(conn, caller, i.organisation_id, "category.reorder_problems", ("category", c.id), json!({"problem_ids": ids}))?;
         let current: Vec<i64> = problems::table.filter(problems::category_id.eq(category_id)).select(problems::id).load(conn)?;
         same_members(&current, &ids, "/ids")?;

@@ -1,0 +1,87 @@
+//! `If-Match` as RFC 9110 §13.1.1 reads it: `*` holds for any current version; a list of entity
+//! tags holds when one of them, compared strongly, is the current version. Anything else that is
+//! well-formed (another version, a weak tag, a tag that is no version of ours) fails with 412.
+
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Precondition {
+    /// `If-Match: *`
+    Any,
+    /// The versions named by strong tags; weak and foreign tags never match.
+    OneOf(Vec<i64>),
+}
+
+impl Precondition {
+    /// Parses the header value; `None` when it is not an entity-tag list.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let raw = raw.trim();
+        if raw == "*" {
+            return Some(Self::Any);
+        }
+        // A bare version (`3`) is kept for clients that send what they read from `version`.
+        if let Ok(v) = raw.parse::<i64>() {
+            return Some(Self::OneOf(vec![v]));
+        }
+        let mut versions = Vec::new();
+        for tag in raw.split(',').map(str::trim) {
+            let (weak, opaque) = match tag.strip_prefix("W/") {
+                Some(rest) => (true, rest),
+                None => (false, tag),
+            };
+            let inner = opaque.strip_prefix('"')?.strip_suffix('"')?;
+            // etagc = %x21 / %x23-7E / obs-text: no quote, no space, no control character.
+            if inner.bytes().any(|b| b == b'"' || b <= 0x20 || b == 0x7f) {
+                return None;
+            }
+            if !weak {
+                if let Ok(v) = inner.parse::<i64>() {
+                    versions.push(v);
+                }
+            }
+        }
+        Some(Self::OneOf(versions))
+    }
+
+    /// The version the change is based on, when the precondition holds for `current`.
+    pub fn check(&self, current: i64) -> AppResult<i64> {
+        match self {
+            Self::Any => Ok(current),
+            Self::OneOf(versions) if versions.contains(&current) => Ok(current),
+            Self::OneOf(_) => Err(AppError::version_mismatch()),
+        }
+    }
+}
+
+impl From<i64> for Precondition {
+    fn from(version: i64) -> Self {
+        Self::OneOf(vec![version])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_forms_rfc_9110_allows() {
+        assert_eq!(Precondition::parse("*"), Some(Precondition::Any));
+        assert_eq!(Precondition::parse("\"7\""), Some(Precondition::OneOf(vec![7])));
+        assert_eq!(Precondition::parse("7"), Some(Precondition::OneOf(vec![7])));
+        assert_eq!(Precondition::parse("\"3\", \"7\""), Some(Precondition::OneOf(vec![3, 7])));
+        // Weak and foreign tags are well-formed but never match.
+        assert_eq!(Precondition::parse("W/\"7\""), Some(Precondition::OneOf(vec![])));
+        assert_eq!(Precondition::parse("\"abc\""), Some(Precondition::OneOf(vec![])));
+        for bad in ["", "abc", "\"7", "7\"", "\"a b\"", "\"1\",,x"] {
+            assert_eq!(Precondition::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn holds_only_for_the_current_version() {
+        assert_eq!(Precondition::Any.check(4).unwrap(), 4);
+        assert_eq!(Precondition::OneOf(vec![3, 4]).check(4).unwrap(), 4);
+        assert_eq!(Precondition::from(3).check(4).unwrap_err().status.as_u16(), 412);
+        assert_eq!(Precondition::OneOf(vec![]).check(4).unwrap_err().code, "version_mismatch");
+    }
+}
