@@ -6,11 +6,13 @@
 run: web
 	cargo run --release --locked -p rectify -- serve --demo
 
-# Every test: the server's (SQLite, and PostgreSQL/S3 when configured, see README), then the web
-# app's checks, unit tests and end-to-end tests in Chromium against the real server.
+# Every test: the server's (SQLite, and PostgreSQL/S3 when configured, see README), the API
+# contract against a live server (schemathesis, a generated client), then the web app's checks,
+# unit tests and end-to-end tests in Chromium against the real server.
 test: web-deps
 	cargo test --workspace --locked
 	cargo build --locked -p rectify
+	backend/tests/contract/run.sh
 	cd frontend && npm test
 
 web-deps:

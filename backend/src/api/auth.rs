@@ -6,7 +6,7 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{BadRequest, Invalid, TooManyRequests, Unauthorized};
+use super::{Json, BadRequest, Invalid, TooManyRequests, Unauthorized};
 use crate::domain::sessions::{self, invalid_refresh, LoginRequest, RefreshRequest, Rotation, Session, TokenPair};
 use crate::domain::users::{load_view, normalise_username};
 use crate::error::{AppError, AppResult};
@@ -53,7 +53,7 @@ pub async fn token_pair(state: &AppState, session: Session) -> AppResult<TokenPa
     )
 )]
 #[post("/auth/login")]
-async fn login(req: HttpRequest, state: web::Data<AppState>, body: web::Json<LoginRequest>) -> AppResult<web::Json<TokenPair>> {
+async fn login(req: HttpRequest, state: web::Data<AppState>, body: Json<LoginRequest>) -> AppResult<web::Json<TokenPair>> {
     let LoginRequest { username, password } = body.into_inner();
     let username = normalise_username(&username);
     let address = client_address(&req, &state);
@@ -88,7 +88,7 @@ async fn login(req: HttpRequest, state: web::Data<AppState>, body: web::Json<Log
     responses((status = 200, description = "A new token pair", body = TokenPair), BadRequest, Unauthorized, Invalid)
 )]
 #[post("/auth/refresh")]
-async fn refresh(state: web::Data<AppState>, body: web::Json<RefreshRequest>) -> AppResult<web::Json<TokenPair>> {
+async fn refresh(state: web::Data<AppState>, body: Json<RefreshRequest>) -> AppResult<web::Json<TokenPair>> {
     let token = body.into_inner().refresh_token;
     let ttl = state.config.refresh_token_ttl;
     match state.db(move |c| sessions::rotate(c, &token, ttl)).await? {
@@ -108,7 +108,7 @@ async fn refresh(state: web::Data<AppState>, body: web::Json<RefreshRequest>) ->
     responses((status = 204, description = "Signed out (also for an unknown token)"), BadRequest, Invalid)
 )]
 #[post("/auth/logout")]
-async fn logout(state: web::Data<AppState>, body: web::Json<RefreshRequest>) -> AppResult<HttpResponse> {
+async fn logout(state: web::Data<AppState>, body: Json<RefreshRequest>) -> AppResult<HttpResponse> {
     let token = body.into_inner().refresh_token;
     state.db(move |c| sessions::end(c, &token)).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{
+use super::{Json, 
     with_etag, BadRequest, Conflict, Forbidden, IfMatch, Invalid, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized,
 };
 use crate::auth::{AnyCaller, Authorized, ManageMembers};
@@ -49,7 +49,7 @@ async fn create_department(
     auth: Authorized<ManageMembers>,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: web::Json<DepartmentInput>,
+    body: Json<DepartmentInput>,
 ) -> AppResult<HttpResponse> {
     let (caller, id) = (auth.caller, id.into_inner());
     let d = state.db(move |c| departments::create(c, &caller, id, body.into_inner())).await?;
@@ -73,7 +73,7 @@ async fn rename_department(
     state: web::Data<AppState>,
     id: web::Path<i64>,
     version: IfMatch,
-    body: web::Json<DepartmentInput>,
+    body: Json<DepartmentInput>,
 ) -> AppResult<HttpResponse> {
     let (caller, id) = (auth.caller, id.into_inner());
     let d = state.db(move |c| departments::rename(c, &caller, id, &version.0, body.into_inner())).await?;

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{BadRequest, Conflict, Forbidden, IfMatch, Invalid, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized};
+use super::{Json, BadRequest, Conflict, Forbidden, IfMatch, Invalid, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized};
 use crate::auth::{AnyCaller, Authorized, Caller};
 use crate::domain::evidence::filetype::{self, FileType, ZipLimits};
 use crate::domain::evidence::{self as ev, Deletion, Details, DetailsPatch, EvidenceQuery, EvidenceView, Replay, StoredFile, VersionView};
@@ -78,12 +78,13 @@ pub struct UploadForm {
     /// The file; its name is kept as metadata only.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
-    #[schema(example = "关于调整党委（扩大）会议制度的通知")]
+    #[schema(example = "关于调整党委（扩大）会议制度的通知", min_length = 1, max_length = 200)]
     title: String,
-    #[schema(example = "长职组〔2021〕16号")]
+    #[schema(example = "长职组〔2021〕16号", max_length = 100)]
     document_number: Option<String>,
     #[schema(value_type = Option<String>, format = Date)]
     document_date: Option<String>,
+    #[schema(max_length = 4000)]
     description: Option<String>,
 }
 
@@ -226,8 +227,10 @@ async fn record<T: Send + 'static>(
 
 fn idempotency_key(req: &HttpRequest) -> AppResult<Option<String>> {
     let Some(v) = req.headers().get("Idempotency-Key") else { return Ok(None) };
-    let v = v.to_str().unwrap_or("").trim().trim_matches('"');
-    if v.is_empty() || v.len() > 255 || !v.bytes().all(|b| b.is_ascii_graphic()) {
+    // A bare key, or one quoted as a structured-field string (the IETF draft's form).
+    let v = v.to_str().unwrap_or("").trim();
+    let v = v.strip_prefix('"').and_then(|q| q.strip_suffix('"')).unwrap_or(v);
+    if v.is_empty() || v.len() > 255 || !v.bytes().all(|b| b.is_ascii_graphic() && b != b'"') {
         return Err(AppError::bad_request("invalid_idempotency_key", "Idempotency-Key: 1 to 255 visible ASCII characters"));
     }
     Ok(Some(v.to_string()))
@@ -383,7 +386,7 @@ async fn edit(
     state: web::Data<AppState>,
     id: web::Path<i64>,
     v: IfMatch,
-    body: web::Json<DetailsPatch>,
+    body: Json<DetailsPatch>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     Ok(with_version(&state.db(move |c| ev::edit(c, &auth.caller, id, &v.0, body.into_inner())).await?))
@@ -399,7 +402,7 @@ async fn remove(
     state: web::Data<AppState>,
     id: web::Path<i64>,
     v: IfMatch,
-    body: web::Json<Deletion>,
+    body: Json<Deletion>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     Ok(with_version(&state.db(move |c| ev::delete(c, &auth.caller, id, &v.0, body.into_inner())).await?))

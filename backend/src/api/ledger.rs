@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{
+use super::{Json, 
     with_etag, BadRequest, Conflict, Forbidden, IfMatch, Invalid, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized,
 };
 use crate::auth::{AnyCaller, Authorized};
@@ -110,7 +110,7 @@ async fn list_inspections(
 async fn create_inspection(
     auth: Authorized<AnyCaller>,
     state: web::Data<AppState>,
-    body: web::Json<NewInspection>,
+    body: Json<NewInspection>,
 ) -> AppResult<HttpResponse> {
     let v = db!(state, auth.caller, |c, who| inspections::create(c, &who, body.into_inner()));
     Ok(with_etag(StatusCode::CREATED, v.version, &v))
@@ -135,7 +135,7 @@ async fn update_inspection(
     state: web::Data<AppState>,
     id: web::Path<i64>,
     v: IfMatch,
-    body: web::Json<InspectionPatch>,
+    body: Json<InspectionPatch>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let r = db!(state, auth.caller, |c, who| inspections::update(c, &who, id, &v.0, body.into_inner()));
@@ -178,7 +178,7 @@ async fn create_category(
     auth: Authorized<AnyCaller>,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: web::Json<CategoryInput>,
+    body: Json<CategoryInput>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let v = db!(state, auth.caller, |c, who| structure::create_category(c, &who, id, body.into_inner()));
@@ -194,7 +194,7 @@ async fn reorder_categories(
     state: web::Data<AppState>,
     id: web::Path<i64>,
     v: IfMatch,
-    body: web::Json<Order>,
+    body: Json<Order>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let (version, items) = db!(state, auth.caller, |c, who| structure::reorder_categories(c, &who, id, &v.0, body.into_inner().ids));
@@ -210,7 +210,7 @@ async fn rename_category(
     state: web::Data<AppState>,
     id: web::Path<i64>,
     v: IfMatch,
-    body: web::Json<CategoryInput>,
+    body: Json<CategoryInput>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let r = db!(state, auth.caller, |c, who| structure::rename_category(c, &who, id, &v.0, body.into_inner()));
@@ -253,7 +253,7 @@ async fn create_problem(
     auth: Authorized<AnyCaller>,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: web::Json<NewProblem>,
+    body: Json<NewProblem>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let v = db!(state, auth.caller, |c, who| structure::create_problem(c, &who, id, body.into_inner()));
@@ -269,7 +269,7 @@ async fn reorder_problems(
     state: web::Data<AppState>,
     id: web::Path<i64>,
     v: IfMatch,
-    body: web::Json<Order>,
+    body: Json<Order>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let (version, items) = db!(state, auth.caller, |c, who| structure::reorder_problems(c, &who, id, &v.0, body.into_inner().ids));
@@ -295,7 +295,7 @@ async fn update_problem(
     state: web::Data<AppState>,
     id: web::Path<i64>,
     v: IfMatch,
-    body: web::Json<ProblemPatch>,
+    body: Json<ProblemPatch>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let r = db!(state, auth.caller, |c, who| structure::update_problem(c, &who, id, &v.0, body.into_inner()));
@@ -338,7 +338,7 @@ async fn create_measure(
     auth: Authorized<AnyCaller>,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: web::Json<NewMeasure>,
+    body: Json<NewMeasure>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let v = db!(state, auth.caller, |c, who| measures::create(c, &who, id, body.into_inner()));
@@ -354,7 +354,7 @@ async fn reorder_measures(
     state: web::Data<AppState>,
     id: web::Path<i64>,
     v: IfMatch,
-    body: web::Json<Order>,
+    body: Json<Order>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let (version, items) = db!(state, auth.caller, |c, who| measures::reorder(c, &who, id, &v.0, body.into_inner().ids));
@@ -404,7 +404,7 @@ async fn sign_measure(
     state: web::Data<AppState>,
     id: web::Path<i64>,
     v: IfMatch,
-    body: web::Json<SignoffInput>,
+    body: Json<SignoffInput>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let outcome = db!(state, auth.caller, |c, who| signoffs::decide(c, &who, id, &v.0, body.into_inner()));
@@ -421,7 +421,7 @@ async fn sign_measure(
 async fn sign_many(
     auth: Authorized<AnyCaller>,
     state: web::Data<AppState>,
-    body: web::Json<BatchSignoffInput>,
+    body: Json<BatchSignoffInput>,
 ) -> AppResult<web::Json<BatchSignoffResult>> {
     Ok(web::Json(db!(state, auth.caller, |c, who| signoffs::decide_many(c, &who, body.into_inner()))))
 }
@@ -475,7 +475,7 @@ async fn decide_closeout(
     state: web::Data<AppState>,
     id: web::Path<i64>,
     v: IfMatch,
-    body: web::Json<CloseoutInput>,
+    body: Json<CloseoutInput>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let p = db!(state, auth.caller, |c, who| closeout::decide(c, &who, id, &v.0, body.into_inner()));
@@ -494,7 +494,7 @@ async fn reopen_problem(
     state: web::Data<AppState>,
     id: web::Path<i64>,
     v: IfMatch,
-    body: web::Json<ReopenInput>,
+    body: Json<ReopenInput>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let p = db!(state, auth.caller, |c, who| closeout::reopen(c, &who, id, &v.0, body.into_inner()));
@@ -522,7 +522,7 @@ async fn comment_measure(
     auth: Authorized<AnyCaller>,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: web::Json<NewComment>,
+    body: Json<NewComment>,
 ) -> AppResult<HttpResponse> {
     let subject = Subject::Measure(id.into_inner());
     let c = db!(state, auth.caller, |c, who| comments::create(c, &who, subject, body.into_inner()));
@@ -550,7 +550,7 @@ async fn comment_problem(
     auth: Authorized<AnyCaller>,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: web::Json<NewComment>,
+    body: Json<NewComment>,
 ) -> AppResult<HttpResponse> {
     let subject = Subject::Problem(id.into_inner());
     let c = db!(state, auth.caller, |c, who| comments::create(c, &who, subject, body.into_inner()));
@@ -578,7 +578,7 @@ async fn request_extension(
     auth: Authorized<AnyCaller>,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: web::Json<NewExtension>,
+    body: Json<NewExtension>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let e = db!(state, auth.caller, |c, who| extensions::request(c, &who, id, body.into_inner()));
@@ -593,7 +593,7 @@ async fn decide_extension(
     auth: Authorized<AnyCaller>,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: web::Json<ExtensionDecisionInput>,
+    body: Json<ExtensionDecisionInput>,
 ) -> AppResult<web::Json<ExtensionView>> {
     let id = id.into_inner();
     Ok(web::Json(db!(state, auth.caller, |c, who| extensions::decide(c, &who, id, body.into_inner()))))
@@ -620,7 +620,7 @@ async fn lookback_measure(
     auth: Authorized<AnyCaller>,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: web::Json<NewLookback>,
+    body: Json<NewLookback>,
 ) -> AppResult<HttpResponse> {
     let subject = Subject::Measure(id.into_inner());
     Ok(HttpResponse::Created().json(db!(state, auth.caller, |c, who| lookbacks::record(c, &who, subject, body.into_inner()))))
@@ -647,7 +647,7 @@ async fn lookback_problem(
     auth: Authorized<AnyCaller>,
     state: web::Data<AppState>,
     id: web::Path<i64>,
-    body: web::Json<NewLookback>,
+    body: Json<NewLookback>,
 ) -> AppResult<HttpResponse> {
     let subject = Subject::Problem(id.into_inner());
     Ok(HttpResponse::Created().json(db!(state, auth.caller, |c, who| lookbacks::record(c, &who, subject, body.into_inner()))))
@@ -672,7 +672,7 @@ async fn update_measure(
     state: web::Data<AppState>,
     id: web::Path<i64>,
     v: IfMatch,
-    body: web::Json<MeasurePatch>,
+    body: Json<MeasurePatch>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let r = db!(state, auth.caller, |c, who| measures::update(c, &who, id, &v.0, body.into_inner()));
@@ -703,7 +703,7 @@ async fn report_progress(
     state: web::Data<AppState>,
     id: web::Path<i64>,
     v: IfMatch,
-    body: web::Json<ProgressInput>,
+    body: Json<ProgressInput>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let r = db!(state, auth.caller, |c, who| measures::report_progress(c, &who, id, &v.0, body.into_inner()));
@@ -789,9 +789,10 @@ async fn import_ledger(
     state: web::Data<AppState>,
     id: web::Path<i64>,
     q: web::Query<ImportQuery>,
-    body: web::Json<serde_json::Value>,
+    body: Json<serde_json::Map<String, serde_json::Value>>,
 ) -> AppResult<HttpResponse> {
     let (id, dry_run, on_existing) = (id.into_inner(), q.dry_run.unwrap_or(false), q.on_existing);
+    let body = serde_json::Value::Object(body.into_inner());
     let report = db!(state, auth.caller, |c, who| import::import(c, &who, id, &body, dry_run, on_existing, &mut |_, _| {}));
     Ok(HttpResponse::build(if dry_run { StatusCode::OK } else { StatusCode::CREATED }).json(report))
 }

@@ -6,7 +6,7 @@ use actix_web::{get, post, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::auth::token_pair;
-use super::{BadRequest, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized};
+use super::{Json, BadRequest, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized};
 use crate::auth::{password, Authorized, SignedIn};
 use crate::domain::ledger::tasks::{self, Tasks};
 use crate::domain::notifications::{self, Inbox, InboxQuery};
@@ -84,7 +84,7 @@ async fn read_one(auth: Authorized<SignedIn>, state: web::Data<AppState>, id: we
 async fn change_my_password(
     auth: Authorized<SignedIn>,
     state: web::Data<AppState>,
-    body: web::Json<PasswordChange>,
+    body: Json<PasswordChange>,
 ) -> AppResult<web::Json<TokenPair>> {
     let PasswordChange { current_password, new_password } = body.into_inner();
     let user_id = auth.user_id().unwrap_or_default();

@@ -3,6 +3,7 @@
 pub mod api_tokens;
 pub mod audit;
 pub mod auth;
+pub mod contract;
 pub mod departments;
 pub mod evidence;
 pub mod ledger;
@@ -44,7 +45,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         license(name = "AGPL-3.0-or-later")
     ),
     modifiers(&BearerAuth),
-    components(schemas(Problem)),
+    components(schemas(Problem, crate::domain::ledger::query::MeasureSort)),
     tags(
         (name = "auth", description = "Sign in, refresh and sign out"),
         (name = "me", description = "The signed-in user"),
@@ -88,7 +89,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .configure(ops::routes)
         .service(utoipa_actix_web::scope("/api/v1").configure(routes))
         .split_for_parts();
-    doc
+    let mut value = serde_json::to_value(&doc).expect("the document serialises");
+    contract::apply(&mut value);
+    serde_json::from_value(value).expect("the document reads back as OpenAPI")
 }
 
 // Documented error responses, shared by the endpoints (types only, never constructed).
@@ -196,6 +199,54 @@ impl Methods {
     }
 }
 
+/// A JSON request body, with numbers read as JSON Schema reads them: `2.0` is the integer 2.
+/// Size limit, media type and malformed JSON are checked as for `web::Json`.
+pub struct Json<T>(pub T);
+
+impl<T> Json<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Json<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = actix_web::Error;
+    type Future = futures_util::future::LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = actix_web::web::Json::<serde_json::Value>::from_request(req, payload);
+        Box::pin(async move {
+            let mut value = body.await?.into_inner();
+            integral_numbers(&mut value);
+            serde_json::from_value(value)
+                .map(Json)
+                .map_err(|e| crate::error::json_error(actix_web::error::JsonPayloadError::Deserialize(e)).into())
+        })
+    }
+}
+
+/// Turns numbers without a fractional part (`-7.0`, `1e3`) into integers, in place.
+fn integral_numbers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|f| n.is_f64() && f.fract() == 0.0 && f.abs() < 9.0e15) {
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_numbers),
+        _ => {}
+    }
+}
+
 /// A JSON body with `ETag: "<version>"`.
 pub fn with_etag<T: Serialize>(status: actix_web::http::StatusCode, version: i64, body: &T) -> HttpResponse {
     HttpResponse::build(status).insert_header((header::ETAG, format!("\"{version}\""))).json(body)
@@ -205,6 +256,13 @@ pub fn with_etag<T: Serialize>(status: actix_web::http::StatusCode, version: i64
 mod tests {
     use super::*;
     use actix_web::test::TestRequest;
+
+    #[test]
+    fn integral_numbers_become_integers_and_others_stay() {
+        let mut v = serde_json::json!({"id": 7.0, "ids": [1e3, -2.0, 2.5], "big": 1e300, "s": "3.0"});
+        integral_numbers(&mut v);
+        assert_eq!(v, serde_json::json!({"id": 7, "ids": [1000, -2, 2.5], "big": 1e300, "s": "3.0"}));
+    }
 
     #[test]
     fn if_match_reads_tags_and_refuses_what_is_not_one() {

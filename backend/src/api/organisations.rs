@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{
+use super::{Json, 
     with_etag, BadRequest, Conflict, Forbidden, IfMatch, Invalid, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized,
 };
 use crate::auth::{AnyCaller, Authorized, ManageOrganisations};
@@ -49,7 +49,7 @@ async fn list_organisations(
 async fn create_organisation(
     auth: Authorized<ManageOrganisations>,
     state: web::Data<AppState>,
-    body: web::Json<NewOrganisation>,
+    body: Json<NewOrganisation>,
 ) -> AppResult<HttpResponse> {
     let org = state.db(move |c| organisations::create(c, &auth.caller, body.into_inner())).await?;
     Ok(with_etag(StatusCode::CREATED, org.version, &OrganisationView::from(org)))
@@ -86,7 +86,7 @@ async fn update_organisation(
     state: web::Data<AppState>,
     id: web::Path<i64>,
     version: IfMatch,
-    body: web::Json<OrganisationPatch>,
+    body: Json<OrganisationPatch>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let org = state.db(move |c| organisations::update(c, &auth.caller, id, &version.0, body.into_inner())).await?;

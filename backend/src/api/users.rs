@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{
+use super::{Json, 
     with_etag, BadRequest, Conflict, Forbidden, IfMatch, Invalid, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized,
 };
 use crate::auth::{password, AnyCaller, Authorized, ManageMembers};
@@ -48,7 +48,7 @@ async fn list_users(
     )
 )]
 #[post("/users")]
-async fn create_user(auth: Authorized<ManageMembers>, state: web::Data<AppState>, body: web::Json<NewUser>) -> AppResult<HttpResponse> {
+async fn create_user(auth: Authorized<ManageMembers>, state: web::Data<AppState>, body: Json<NewUser>) -> AppResult<HttpResponse> {
     let input = body.into_inner();
     users::precheck_new(&input)?;
     let hash = state.hasher.hash(input.password.clone()).await?;
@@ -89,7 +89,7 @@ async fn update_user(
     state: web::Data<AppState>,
     id: web::Path<i64>,
     version: IfMatch,
-    body: web::Json<UserPatch>,
+    body: Json<UserPatch>,
 ) -> AppResult<HttpResponse> {
     let (caller, id) = (auth.caller, id.into_inner());
     let user = state.db(move |c| users::update(c, &caller, id, &version.0, body.into_inner())).await?;
@@ -100,6 +100,7 @@ async fn update_user(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordReset {
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 
@@ -122,7 +123,7 @@ async fn reset_user_password(
     state: web::Data<AppState>,
     id: web::Path<i64>,
     version: IfMatch,
-    body: web::Json<PasswordReset>,
+    body: Json<PasswordReset>,
 ) -> AppResult<HttpResponse> {
     let (caller, id) = (auth.caller, id.into_inner());
     // Visibility and permission first, so the hash is not computed for a refused request.

@@ -70,6 +70,7 @@ impl From<ApiToken> for ApiTokenView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewApiToken {
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// `read` is always included; add `write` to let the token change data.
     pub scopes: Vec<Scope>,

@@ -41,7 +41,7 @@ impl From<Department> for DepartmentView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DepartmentInput {
-    #[schema(example = "教务处")]
+    #[schema(example = "教务处", min_length = 1, max_length = 64)]
     pub name: String,
 }
 

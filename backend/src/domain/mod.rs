@@ -62,11 +62,13 @@ pub fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Re
 }
 
 /// Trims a required text field and checks its length in characters.
+/// Text that must not be blank, of at most `max` characters as sent (the limit the OpenAPI
+/// document declares as `maxLength`); stored trimmed.
 pub fn required_text(errors: &mut Vec<FieldError>, pointer: &str, value: &str, max: usize) -> String {
     let v = value.trim();
     if v.is_empty() {
         errors.push(FieldError::new(pointer, "required", "must not be empty"));
-    } else if v.chars().count() > max {
+    } else if value.chars().count() > max {
         errors.push(FieldError::new(pointer, "too_long", format!("at most {max} characters")));
     }
     v.to_string()
@@ -74,7 +76,7 @@ pub fn required_text(errors: &mut Vec<FieldError>, pointer: &str, value: &str, m
 
 pub fn optional_text(errors: &mut Vec<FieldError>, pointer: &str, value: &str, max: usize) -> String {
     let v = value.trim();
-    if v.chars().count() > max {
+    if value.chars().count() > max {
         errors.push(FieldError::new(pointer, "too_long", format!("at most {max} characters")));
     }
     v.to_string()

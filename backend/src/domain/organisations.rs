@@ -204,7 +204,7 @@ pub fn get(conn: &mut DbConn, caller: &Caller, id: i64) -> AppResult<Organisatio
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrganisation {
-    #[schema(example = "长阳土家族自治县职业教育中心")]
+    #[schema(example = "长阳土家族自治县职业教育中心", min_length = 1, max_length = 128)]
     pub name: String,
     pub kind: OrgKind,
     /// Required for a school: the bureau that supervises it.
@@ -216,6 +216,7 @@ pub struct NewOrganisation {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrganisationPatch {
+    #[schema(min_length = 1, max_length = 128)]
     pub name: Option<String>,
     pub timezone: Option<String>,
     pub parent_id: Option<i64>,

@@ -19,19 +19,24 @@ impl Precondition {
         if raw == "*" {
             return Some(Self::Any);
         }
-        // A bare version (`3`) is kept for clients that send what they read from `version`.
-        if let Ok(v) = raw.parse::<i64>() {
-            return Some(Self::OneOf(vec![v]));
+        // A bare version (`3`) is kept for clients that send what they read from `version`; digits
+        // beyond any version name none.
+        if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) {
+            return Some(Self::OneOf(raw.parse::<i64>().into_iter().collect()));
         }
+        // #entity-tag: tags separated by commas and optional whitespace; a tag may hold a comma.
         let mut versions = Vec::new();
-        for tag in raw.split(',').map(str::trim) {
-            let (weak, opaque) = match tag.strip_prefix("W/") {
-                Some(rest) => (true, rest),
-                None => (false, tag),
+        let mut rest = raw;
+        loop {
+            let (weak, tag) = match rest.strip_prefix("W/") {
+                Some(r) => (true, r),
+                None => (false, rest),
             };
-            let inner = opaque.strip_prefix('"')?.strip_suffix('"')?;
-            // etagc = %x21 / %x23-7E / obs-text: no quote, no space, no control character.
-            if inner.bytes().any(|b| b == b'"' || b <= 0x20 || b == 0x7f) {
+            let tag = tag.strip_prefix('"')?;
+            let end = tag.find('"')?;
+            let inner = &tag[..end];
+            // etagc = %x21 / %x23-7E: no space, no control character (a header value is ASCII).
+            if !inner.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
                 return None;
             }
             if !weak {
@@ -39,6 +44,11 @@ impl Precondition {
                     versions.push(v);
                 }
             }
+            rest = tag[end + 1..].trim_start_matches([' ', '\t']);
+            if rest.is_empty() {
+                break;
+            }
+            rest = rest.strip_prefix(',')?.trim_start_matches([' ', '\t']);
         }
         Some(Self::OneOf(versions))
     }
@@ -68,7 +78,9 @@ mod tests {
         assert_eq!(Precondition::parse("*"), Some(Precondition::Any));
         assert_eq!(Precondition::parse("\"7\""), Some(Precondition::OneOf(vec![7])));
         assert_eq!(Precondition::parse("7"), Some(Precondition::OneOf(vec![7])));
+        assert_eq!(Precondition::parse("0014149578055646549223"), Some(Precondition::OneOf(vec![])));
         assert_eq!(Precondition::parse("\"3\", \"7\""), Some(Precondition::OneOf(vec![3, 7])));
+        assert_eq!(Precondition::parse("W/\"a,b\",\t\"7\""), Some(Precondition::OneOf(vec![7])));
         // Weak and foreign tags are well-formed but never match.
         assert_eq!(Precondition::parse("W/\"7\""), Some(Precondition::OneOf(vec![])));
         assert_eq!(Precondition::parse("\"abc\""), Some(Precondition::OneOf(vec![])));

@@ -156,31 +156,36 @@ pub fn get(conn: &mut DbConn, caller: &Caller, id: i64) -> AppResult<UserView> {
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     /// Lower-case letters, digits, `.`, `_`, `-`; 2–64 characters; unique.
-    #[schema(example = "qinss")]
+    #[schema(example = "qinss", pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$")]
     pub username: String,
-    #[schema(example = "覃守生")]
+    #[schema(example = "覃守生", min_length = 1, max_length = 64)]
     pub display_name: String,
     #[serde(default)]
-    #[schema(example = "党委委员、副校长")]
+    #[schema(example = "党委委员、副校长", max_length = 128)]
     pub title: String,
     /// Defaults to the caller's organisation.
     pub organisation_id: Option<i64>,
     pub department_id: Option<i64>,
+    #[schema(min_items = 1)]
     pub roles: Vec<Role>,
     /// 8–128 characters, not a common password.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
+    #[schema(min_length = 1, max_length = 64)]
     pub display_name: Option<String>,
+    #[schema(max_length = 128)]
     pub title: Option<String>,
     /// `null` removes the user from its department.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i64>)]
     pub department_id: Option<Option<i64>>,
     /// Replaces the roles.
+    #[schema(min_items = 1)]
     pub roles: Option<Vec<Role>>,
     /// `false` disables the account and ends its sessions at once.
     pub active: Option<bool>,
@@ -190,15 +195,16 @@ pub fn normalise_username(s: &str) -> String {
     s.trim().to_lowercase()
 }
 
+/// Checks a user name as given (it is stored in lower case).
 fn check_username(errors: &mut Vec<FieldError>, username: &str) {
     let ok = (2..=64).contains(&username.len())
-        && username.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ".-_".contains(c))
+        && username.chars().all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c))
         && username.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
     if !ok {
         errors.push(FieldError::new(
             "/username",
             "invalid_username",
-            "2–64 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter or digit",
+            "2–64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit",
         ));
     }
 }
@@ -249,7 +255,7 @@ fn set_roles(conn: &mut DbConn, user_id: i64, roles: &[Role]) -> AppResult<()> {
 /// the (slow) hash is only computed for a plausible request.
 pub fn precheck_new(input: &NewUser) -> AppResult<()> {
     let mut errors = Vec::new();
-    check_username(&mut errors, &normalise_username(&input.username));
+    check_username(&mut errors, &input.username);
     if let Err(e) = password::check_policy(&input.password, &normalise_username(&input.username), "/password") {
         errors.push(e);
     }
@@ -268,8 +274,8 @@ pub fn create(conn: &mut DbConn, caller: &Caller, input: NewUser, password_hash:
             return Err(AppError::forbidden("not_your_organisation", "only this organisation's coordinator or an admin may add members"));
         }
         let mut errors = Vec::new();
+        check_username(&mut errors, &input.username);
         let username = normalise_username(&input.username);
-        check_username(&mut errors, &username);
         let display_name = required_text(&mut errors, "/display_name", &input.display_name, 64);
         let title = optional_text(&mut errors, "/title", &input.title, 128);
         check_roles(caller, &input.roles, &org_kind, &mut errors)?;
@@ -478,12 +484,12 @@ mod tests {
 
     #[test]
     fn usernames_are_checked() {
-        for ok in ["zhanghc", "dai.xb", "qin_ss-2", "a1"] {
+        for ok in ["zhanghc", "dai.xb", "qin_ss-2", "a1", "Zhang"] {
             let mut e = Vec::new();
             check_username(&mut e, ok);
             assert!(e.is_empty(), "{ok}");
         }
-        for bad in ["", "a", "张红昌", "Zhang", "-x", "a b", "../etc", &"a".repeat(65)] {
+        for bad in ["", "a", "张红昌", " zhang", "-x", "a b", "../etc", &"a".repeat(65)] {
             let mut e = Vec::new();
             check_username(&mut e, bad);
             assert_eq!(e.len(), 1, "{bad}");

@@ -38,3 +38,52 @@ fn every_operation_is_tagged_documented_and_lists_its_errors() {
         }
     }
 }
+
+#[test]
+fn the_document_states_what_strict_clients_rely_on() {
+    let doc = serde_json::to_value(rectify::api::openapi()).unwrap();
+    assert_eq!(doc["info"]["license"]["identifier"], "AGPL-3.0-or-later");
+    assert!(doc["servers"].as_array().is_some_and(|s| !s.is_empty()));
+    let schemas = &doc["components"]["schemas"];
+    // List pages refer to their item schema.
+    for (name, schema) in schemas.as_object().unwrap().iter().filter(|(n, _)| n.starts_with("Page_")) {
+        let item = format!("#/components/schemas/{}", &name["Page_".len()..]);
+        assert_eq!(schema["properties"]["items"]["items"]["$ref"], item.as_str(), "{name}");
+    }
+    // Required text is not blank and bounded; the password rule and the multipart forms are stated.
+    assert_eq!(schemas["NewMeasure"]["properties"]["title"]["minLength"], 1);
+    assert_eq!(schemas["NewMeasure"]["properties"]["title"]["maxLength"], 200);
+    assert!(schemas["NewMeasure"]["properties"]["title"]["pattern"].is_string());
+    assert_eq!(schemas["NewUser"]["properties"]["password"]["minLength"], 8);
+    assert_eq!(schemas["UploadForm"]["additionalProperties"], false);
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let what = format!("{method} {path}");
+            let responses = op["responses"].as_object().unwrap();
+            if op["requestBody"]["content"].get("application/json").is_some() {
+                for status in ["400", "413", "415", "422"] {
+                    assert!(responses.contains_key(status), "{what}: {status} not documented");
+                }
+            }
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                if p["name"] == "If-Match" {
+                    assert_eq!(p["required"], true, "{what}");
+                    assert!(p["schema"]["pattern"].is_string(), "{what}");
+                }
+                if ["sort", "file_type"].contains(&p["name"].as_str().unwrap()) {
+                    assert!(p["schema"]["$ref"].is_string(), "{what}: {} is not an enumeration", p["name"]);
+                }
+            }
+            // Downloads are binary, typed with the media types they are served as.
+            for r in responses.values() {
+                for (media, c) in r["content"].as_object().into_iter().flatten() {
+                    if !media.contains("json") && media != "text/plain" {
+                        assert_eq!(c["schema"], serde_json::json!({"type": "string", "format": "binary"}), "{what}: {media}");
+                    }
+                }
+            }
+        }
+    }
+    let content = &doc["paths"]["/api/v1/evidence/{id}/content"]["get"]["responses"]["200"]["content"];
+    assert!(content.get("application/pdf").is_some() && content.get("image/jpeg").is_some(), "{content}");
+}

@@ -1688,6 +1688,11 @@ export interface components {
             supporting_department_ids?: number[] | null;
             title?: string | null;
         };
+        /**
+         * @description The order of a measure list; `-` sorts descending.
+         * @enum {string}
+         */
+        MeasureSort: "ordinal" | "deadline" | "-deadline" | "updated_at" | "-updated_at";
         /** @enum {string} */
         MeasureStatus: "not_started" | "in_progress" | "submitted" | "approved" | "signed" | "verified" | "monitoring";
         MeasureView: {
@@ -1904,30 +1909,7 @@ export interface components {
         };
         /** @description One page of a list. */
         Page_ApiTokenView: {
-            items: {
-                /** Format: date-time */
-                created_at: string;
-                /** Format: int64 */
-                created_by?: number | null;
-                /** Format: date-time */
-                expires_at?: string | null;
-                /** Format: int64 */
-                id: number;
-                /** Format: date-time */
-                last_used_at?: string | null;
-                /** @example 县教育局督查平台 */
-                name: string;
-                /** Format: int64 */
-                organisation_id: number;
-                /** Format: date-time */
-                revoked_at?: string | null;
-                scopes: components["schemas"]["Scope"][];
-                /**
-                 * @description The first characters of the token, to recognise it.
-                 * @example rct_Q2x9
-                 */
-                token_prefix: string;
-            }[];
+            items: components["schemas"]["ApiTokenView"][];
             /** Format: int64 */
             limit: number;
             /** Format: int64 */
@@ -1937,60 +1919,7 @@ export interface components {
         };
         /** @description One page of a list. */
         Page_AuditView: {
-            items: {
-                /** @example measure.signoff */
-                action: string;
-                /** @description User name, or `api-token:<id>`. */
-                actor: string;
-                /**
-                 * @description The acting person's display name (the token's name for an API token, `system` for the
-                 *     command line).
-                 */
-                actor_name: string;
-                /** @description The acting person's title (职务), where recorded. */
-                actor_title?: string | null;
-                /** Format: int64 */
-                actor_token_id?: number | null;
-                /** Format: int64 */
-                actor_user_id?: number | null;
-                /**
-                 * @description For each field of `summary` this event changed, its value before: from the entity's
-                 *     latest earlier event that names the field. Absent when the event changed no known value.
-                 */
-                before?: Record<string, never> | null;
-                /** Format: date-time */
-                created_at: string;
-                /** Format: int64 */
-                entity_id: number;
-                /**
-                 * @description What the event is about, as people name it: `1.① 强化思想武装`, `（一）履行职责使命方面`,
-                 *     a piece of evidence's title, a person's name. Absent when it no longer exists and the
-                 *     event names no title.
-                 */
-                entity_label?: string | null;
-                /** @example measure */
-                entity_type: string;
-                hash: string;
-                /** Format: int64 */
-                id: number;
-                /**
-                 * @description Names of the people and departments `summary` and `before` refer to by id, keyed
-                 *     `user:<id>` and `department:<id>`.
-                 */
-                names: {
-                    [key: string]: string;
-                };
-                /** Format: int64 */
-                organisation_id: number;
-                request_id?: string | null;
-                /**
-                 * Format: int64
-                 * @description Position in the organisation's chain, from 1.
-                 */
-                seq: number;
-                /** @description What changed (fields after the change, decisions, reasons). */
-                summary: Record<string, never>;
-            }[];
+            items: components["schemas"]["AuditView"][];
             /** Format: int64 */
             limit: number;
             /** Format: int64 */
@@ -2000,42 +1929,7 @@ export interface components {
         };
         /** @description One page of a list. */
         Page_EvidenceView: {
-            items: {
-                /** Format: date-time */
-                created_at: string;
-                /** Format: int64 */
-                created_by?: number | null;
-                deleted?: null | components["schemas"]["Tombstone"];
-                description: string;
-                /**
-                 * Format: date
-                 * @description The date the evidence is about (the document's date), not the upload's.
-                 */
-                document_date?: string | null;
-                /**
-                 * @description 文号.
-                 * @example 长职组〔2021〕16号
-                 */
-                document_number?: string | null;
-                /** @description The current file; older ones are in the versions. */
-                file: components["schemas"]["FileView"];
-                /** Format: int64 */
-                id: number;
-                /** Format: int64 */
-                inspection_id: number;
-                /** Format: int64 */
-                measure_id: number;
-                /** Format: int64 */
-                organisation_id: number;
-                /** Format: int64 */
-                problem_id: number;
-                /** @example 关于调整党委（扩大）会议制度的通知 */
-                title: string;
-                /** Format: date-time */
-                updated_at: string;
-                /** Format: int64 */
-                version: number;
-            }[];
+            items: components["schemas"]["EvidenceView"][];
             /** Format: int64 */
             limit: number;
             /** Format: int64 */
@@ -2045,38 +1939,7 @@ export interface components {
         };
         /** @description One page of a list. */
         Page_InspectionView: {
-            items: {
-                /** Format: date-time */
-                created_at: string;
-                /**
-                 * Format: date
-                 * @description Rectification deadline.
-                 */
-                deadline?: string | null;
-                /** Format: date */
-                feedback_date?: string | null;
-                /** Format: int64 */
-                id: number;
-                /**
-                 * @description The inspecting body (巡察组).
-                 * @example 县委第三巡察组
-                 */
-                inspector: string;
-                leading_group: components["schemas"]["GroupMemberView"][];
-                /** Format: date */
-                onsite_end?: string | null;
-                /** Format: date */
-                onsite_start?: string | null;
-                /** Format: int64 */
-                organisation_id: number;
-                status: components["schemas"]["InspectionStatus"];
-                /** @example 县委第三巡察组巡察反馈问题整改 */
-                title: string;
-                /** Format: date-time */
-                updated_at: string;
-                /** Format: int64 */
-                version: number;
-            }[];
+            items: components["schemas"]["InspectionView"][];
             /** Format: int64 */
             limit: number;
             /** Format: int64 */
@@ -2086,35 +1949,7 @@ export interface components {
         };
         /** @description One page of a list. */
         Page_LedgerRow: {
-            items: {
-                assignee_names: string[];
-                /** Format: int64 */
-                category_id: number;
-                /** @example （一） */
-                category_label: string;
-                category_title: string;
-                /**
-                 * Format: int64
-                 * @description How many times the deadline was extended.
-                 */
-                extensions: number;
-                lead_department_name?: string | null;
-                measure: components["schemas"]["MeasureView"];
-                /**
-                 * Format: date
-                 * @description The deadline before the first approved extension; absent when never extended.
-                 */
-                original_deadline?: string | null;
-                /** @description Past the deadline (organisation time zone) and not done. */
-                overdue: boolean;
-                /** Format: int64 */
-                problem_id: number;
-                /** @example 1. */
-                problem_label: string;
-                problem_title: string;
-                responsible_leader_name?: string | null;
-                supporting_department_names: string[];
-            }[];
+            items: components["schemas"]["LedgerRow"][];
             /** Format: int64 */
             limit: number;
             /** Format: int64 */
@@ -2124,52 +1959,7 @@ export interface components {
         };
         /** @description One page of a list. */
         Page_MeasureView: {
-            items: {
-                assignee_ids: number[];
-                content: string;
-                /** Format: date-time */
-                created_at: string;
-                /**
-                 * Format: date
-                 * @description Ends at 24:00 in the organisation's time zone.
-                 */
-                deadline?: string | null;
-                /** Format: int64 */
-                id: number;
-                /** Format: int64 */
-                inspection_id: number;
-                kind: components["schemas"]["MeasureKind"];
-                /** @example ① */
-                label: string;
-                /** Format: int64 */
-                lead_department_id?: number | null;
-                /**
-                 * Format: date
-                 * @description A monitored long-term measure's next look-back (回头看).
-                 */
-                next_lookback?: string | null;
-                /**
-                 * Format: int32
-                 * @description ①②③… within the problem.
-                 */
-                ordinal: number;
-                /** Format: int64 */
-                organisation_id: number;
-                /** Format: int64 */
-                problem_id: number;
-                /** @description 整改进展 (latest); the history is at `/measures/{id}/progress`. */
-                progress: string;
-                /** Format: int64 */
-                responsible_leader_id?: number | null;
-                status: components["schemas"]["MeasureStatus"];
-                supporting_department_ids: number[];
-                /** @example 强化思想武装 */
-                title: string;
-                /** Format: date-time */
-                updated_at: string;
-                /** Format: int64 */
-                version: number;
-            }[];
+            items: components["schemas"]["MeasureView"][];
             /** Format: int64 */
             limit: number;
             /** Format: int64 */
@@ -2179,29 +1969,7 @@ export interface components {
         };
         /** @description One page of a list. */
         Page_OrganisationView: {
-            items: {
-                /** @description One person may sign two stages of a measure (small schools); each such sign-off says so. */
-                allow_repeat_signer: boolean;
-                /** Format: date-time */
-                created_at: string;
-                /** Format: int64 */
-                id: number;
-                kind: components["schemas"]["OrgKind"];
-                name: string;
-                /**
-                 * Format: int64
-                 * @description The supervising bureau.
-                 */
-                parent_id?: number | null;
-                /** @description The sign-off stages new inspections use, in order (`approve`, `sign`, `verify`). */
-                signoff_chain: string[];
-                /** @description IANA time zone in which deadlines end (24:00 local time). */
-                timezone: string;
-                /** Format: date-time */
-                updated_at: string;
-                /** Format: int64 */
-                version: number;
-            }[];
+            items: components["schemas"]["OrganisationView"][];
             /** Format: int64 */
             limit: number;
             /** Format: int64 */
@@ -2211,33 +1979,7 @@ export interface components {
         };
         /** @description One page of a list. */
         Page_UserView: {
-            items: {
-                active: boolean;
-                /** Format: date-time */
-                created_at: string;
-                /** Format: int64 */
-                department_id?: number | null;
-                /** @example 张红昌 */
-                display_name: string;
-                /** Format: int64 */
-                id: number;
-                /** Format: date-time */
-                last_login_at?: string | null;
-                /** Format: int64 */
-                organisation_id: number;
-                roles: components["schemas"]["Role"][];
-                /**
-                 * @description 职务
-                 * @example 校党委书记、校长
-                 */
-                title: string;
-                /** Format: date-time */
-                updated_at: string;
-                /** @example zhanghc */
-                username: string;
-                /** Format: int64 */
-                version: number;
-            }[];
+            items: components["schemas"]["UserView"][];
             /** Format: int64 */
             limit: number;
             /** Format: int64 */
@@ -2631,7 +2373,89 @@ export interface components {
             version: number;
         };
     };
-    responses: never;
+    responses: {
+        /** @description Conflicts with the current state (`code` says how): e.g. the item is closed out and read-only, a duplicate, or a concurrent change (`concurrent_change`) */
+        Conflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Well-formed but invalid: a body or query value out of range, or a rule the schema cannot state; `errors` points at each field */
+        InvalidBody: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Malformed request: JSON syntax, query parameters or headers (`malformed_json`, `invalid_query`, `invalid_if_match`, …) */
+        MalformedRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Not signed in, or the token is invalid or expired */
+        NotSignedIn: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The body is larger than the server accepts (`payload_too_large`) */
+        PayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description If-Match names no current version (`version_mismatch`): reload and try again */
+        StaleVersion: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The database does not answer (`database_unavailable`); try again shortly */
+        Unavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The body is not of the documented media type (`unsupported_media_type`) */
+        UnsupportedMediaType: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description If-Match is missing (`if_match_required`) */
+        VersionRequired: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -2699,6 +2523,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     create_api_token: {
@@ -2759,6 +2584,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -2768,6 +2596,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     revoke_api_token: {
@@ -2815,6 +2644,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
         };
     };
     list_audit: {
@@ -2874,6 +2705,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["InvalidBody"];
+            503: components["responses"]["Unavailable"];
         };
     };
     verify_audit: {
@@ -2912,6 +2745,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     login: {
@@ -2954,6 +2788,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -2974,6 +2810,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     logout: {
@@ -3005,6 +2842,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -3014,6 +2853,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     refresh: {
@@ -3056,6 +2896,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -3065,12 +2907,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_category: {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag you read (`"3"`), several of them, or `*` for whatever is current */
                 "If-Match": string;
             };
             path: {
@@ -3087,6 +2931,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["MalformedRequest"];
             /** @description Not signed in, or the token is invalid or expired */
             401: {
                 headers: {
@@ -3132,6 +2977,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["InvalidBody"];
             /** @description If-Match is missing */
             428: {
                 headers: {
@@ -3141,12 +2987,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     rename_category: {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag you read (`"3"`), several of them, or `*` for whatever is current */
                 "If-Match": string;
             };
             path: {
@@ -3206,6 +3054,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            409: components["responses"]["Conflict"];
             /** @description If-Match does not match the current version */
             412: {
                 headers: {
@@ -3215,6 +3064,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -3233,13 +3084,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     reorder_problems: {
         parameters: {
             query?: never;
             header: {
-                /** @description The category's version */
+                /** @description The ETag you read (`"3"`), several of them, or `*` for whatever is current */
                 "If-Match": string;
             };
             path: {
@@ -3299,6 +3151,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            409: components["responses"]["Conflict"];
             /** @description If-Match does not match the current version */
             412: {
                 headers: {
@@ -3308,6 +3161,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -3326,13 +3181,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_department: {
         parameters: {
             query?: never;
             header: {
-                /** @description The version read, e.g. "3" */
+                /** @description The ETag you read (`"3"`), several of them, or `*` for whatever is current */
                 "If-Match": string;
             };
             path: {
@@ -3349,6 +3205,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["MalformedRequest"];
             /** @description Not signed in, or the token is invalid or expired */
             401: {
                 headers: {
@@ -3394,6 +3251,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["InvalidBody"];
             /** @description If-Match is missing */
             428: {
                 headers: {
@@ -3403,13 +3261,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     rename_department: {
         parameters: {
             query?: never;
             header: {
-                /** @description The version read, e.g. "3" */
+                /** @description The ETag you read (`"3"`), several of them, or `*` for whatever is current */
                 "If-Match": string;
             };
             path: {
@@ -3487,6 +3346,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -3505,6 +3366,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_evidence: {
@@ -3513,7 +3375,7 @@ export interface operations {
                 inspection_id?: number;
                 problem_id?: number;
                 measure_id?: number;
-                file_type?: string;
+                file_type?: components["schemas"]["FileType"];
                 /** @description Who submitted it. */
                 uploaded_by?: number;
                 /** @description Document date on or after. */
@@ -3569,6 +3431,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["InvalidBody"];
+            503: components["responses"]["Unavailable"];
         };
     };
     get_one: {
@@ -3610,12 +3474,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     remove: {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag you read (`"3"`), several of them, or `*` for whatever is current */
                 "If-Match": string;
             };
             path: {
@@ -3693,6 +3559,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -3711,12 +3579,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     edit: {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag you read (`"3"`), several of them, or `*` for whatever is current */
                 "If-Match": string;
             };
             path: {
@@ -3794,6 +3664,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -3812,6 +3684,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     content: {
@@ -3841,7 +3714,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": number[];
+                    "application/kswps": string;
+                    "application/msword": string;
+                    "application/ofd": string;
+                    "application/pdf": string;
+                    "application/vnd.ms-excel": string;
+                    "application/vnd.ms-powerpoint": string;
+                    "application/vnd.openxmlformats-officedocument.presentationml.presentation": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    "image/heic": string;
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/webp": string;
+                    "text/plain": string;
+                    "video/mp4": string;
                 };
             };
             /** @description Part of the file */
@@ -3851,7 +3738,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": number[];
+                    "application/kswps": string;
+                    "application/msword": string;
+                    "application/ofd": string;
+                    "application/pdf": string;
+                    "application/vnd.ms-excel": string;
+                    "application/vnd.ms-powerpoint": string;
+                    "application/vnd.openxmlformats-officedocument.presentationml.presentation": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    "image/heic": string;
+                    "image/jpeg": string;
+                    "image/png": string;
+                    "image/webp": string;
+                    "text/plain": string;
+                    "video/mp4": string;
                 };
             };
             /** @description Unchanged (If-None-Match) */
@@ -3897,6 +3798,7 @@ export interface operations {
                     "application/problem+json": unknown;
                 };
             };
+            422: components["responses"]["InvalidBody"];
             /** @description `evidence_missing`: the stored file is gone (see verify); `storage_unavailable`: the evidence storage (S3) does not answer in time */
             503: {
                 headers: {
@@ -3995,12 +3897,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     new_version: {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag you read (`"3"`), several of them, or `*` for whatever is current */
                 "If-Match": string;
             };
             path: {
@@ -4203,6 +4107,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -4212,6 +4118,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_inspections: {
@@ -4264,6 +4171,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     create_inspection: {
@@ -4325,6 +4233,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -4334,6 +4245,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     get_inspection: {
@@ -4375,12 +4287,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_inspection: {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag you read (`"3"`), several of them, or `*` for whatever is current */
                 "If-Match": string;
             };
             path: {
@@ -4397,6 +4311,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["MalformedRequest"];
             /** @description Not signed in, or the token is invalid or expired */
             401: {
                 headers: {
@@ -4442,6 +4357,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["InvalidBody"];
             /** @description If-Match is missing */
             428: {
                 headers: {
@@ -4451,12 +4367,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     update_inspection: {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag you read (`"3"`), several of them, or `*` for whatever is current */
                 "If-Match": string;
             };
             path: {
@@ -4516,6 +4434,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            409: components["responses"]["Conflict"];
             /** @description If-Match does not match the current version */
             412: {
                 headers: {
@@ -4525,6 +4444,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -4543,6 +4464,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_categories: {
@@ -4584,6 +4506,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     create_category: {
@@ -4648,6 +4571,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -4657,13 +4583,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     reorder_categories: {
         parameters: {
             query?: never;
             header: {
-                /** @description The inspection's version */
+                /** @description The ETag you read (`"3"`), several of them, or `*` for whatever is current */
                 "If-Match": string;
             };
             path: {
@@ -4723,6 +4650,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            409: components["responses"]["Conflict"];
             /** @description If-Match does not match the current version */
             412: {
                 headers: {
@@ -4732,6 +4660,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -4750,6 +4680,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     import_ledger: {
@@ -4848,6 +4779,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -4857,6 +4790,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     inspection_ledger: {
@@ -4882,7 +4816,7 @@ export interface operations {
                 /** @description Substring of the title, content or progress. */
                 q?: string;
                 /** @description `ordinal` (ledger order, the default), `deadline`, `-deadline`, `updated_at`, `-updated_at`. */
-                sort?: string;
+                sort?: components["schemas"]["MeasureSort"];
                 limit?: number;
                 offset?: number;
             };
@@ -4939,6 +4873,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_problems: {
@@ -4980,6 +4915,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     create_problem: {
@@ -5044,6 +4980,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -5053,6 +4992,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     inspection_stats: {
@@ -5102,6 +5042,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     get_me: {
@@ -5140,6 +5081,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     my_notifications: {
@@ -5195,6 +5137,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["InvalidBody"];
+            503: components["responses"]["Unavailable"];
         };
     };
     read_all: {
@@ -5231,6 +5175,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
         };
     };
     read_one: {
@@ -5278,6 +5224,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
         };
     };
     change_my_password: {
@@ -5302,6 +5250,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
+            400: components["responses"]["MalformedRequest"];
             /** @description Not signed in, or the token is invalid or expired */
             401: {
                 headers: {
@@ -5320,6 +5269,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -5340,6 +5292,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     my_tasks: {
@@ -5378,6 +5331,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_measures: {
@@ -5403,7 +5357,7 @@ export interface operations {
                 /** @description Substring of the title, content or progress. */
                 q?: string;
                 /** @description `ordinal` (ledger order, the default), `deadline`, `-deadline`, `updated_at`, `-updated_at`. */
-                sort?: string;
+                sort?: components["schemas"]["MeasureSort"];
                 limit?: number;
                 offset?: number;
             };
@@ -5449,6 +5403,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     get_measure: {
@@ -5490,12 +5445,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_measure: {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag you read (`"3"`), several of them, or `*` for whatever is current */
                 "If-Match": string;
             };
             path: {
@@ -5512,6 +5469,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["MalformedRequest"];
             /** @description Not signed in, or the token is invalid or expired */
             401: {
                 headers: {
@@ -5539,6 +5497,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            409: components["responses"]["Conflict"];
             /** @description If-Match does not match the current version */
             412: {
                 headers: {
@@ -5548,6 +5507,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["InvalidBody"];
             /** @description If-Match is missing */
             428: {
                 headers: {
@@ -5557,12 +5517,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     update_measure: {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag you read (`"3"`), several of them, or `*` for whatever is current */
                 "If-Match": string;
             };
             path: {
@@ -5622,6 +5584,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            409: components["responses"]["Conflict"];
             /** @description If-Match does not match the current version */
             412: {
                 headers: {
@@ -5631,6 +5594,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -5649,6 +5614,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     measure_comments: {
@@ -5689,6 +5655,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     comment_measure: {
@@ -5751,6 +5718,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -5760,6 +5730,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_for_measure: {
@@ -5768,7 +5739,7 @@ export interface operations {
                 inspection_id?: number;
                 problem_id?: number;
                 measure_id?: number;
-                file_type?: string;
+                file_type?: components["schemas"]["FileType"];
                 /** @description Who submitted it. */
                 uploaded_by?: number;
                 /** @description Document date on or after. */
@@ -5827,6 +5798,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["InvalidBody"];
+            503: components["responses"]["Unavailable"];
         };
     };
     upload: {
@@ -5834,7 +5807,7 @@ export interface operations {
             query?: never;
             header?: {
                 /** @description Makes retries safe */
-                "Idempotency-Key"?: string | null;
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description Measure id */
@@ -5989,6 +5962,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     request_extension: {
@@ -6060,6 +6034,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -6069,6 +6045,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     measure_lookbacks: {
@@ -6109,6 +6086,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     lookback_measure: {
@@ -6180,6 +6158,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -6189,6 +6169,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     progress_history: {
@@ -6229,12 +6210,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     report_progress: {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag you read (`"3"`), several of them, or `*` for whatever is current */
                 "If-Match": string;
             };
             path: {
@@ -6294,6 +6277,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            409: components["responses"]["Conflict"];
             /** @description If-Match does not match the current version */
             412: {
                 headers: {
@@ -6303,6 +6287,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -6321,6 +6307,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_signoffs: {
@@ -6361,12 +6348,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     sign_measure: {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag you read (`"3"`), several of them, or `*` for whatever is current */
                 "If-Match": string;
             };
             path: {
@@ -6444,6 +6433,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -6462,12 +6453,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     submit_measure: {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag you read (`"3"`), several of them, or `*` for whatever is current */
                 "If-Match": string;
             };
             path: {
@@ -6487,6 +6480,7 @@ export interface operations {
                     "application/json": components["schemas"]["MeasureView"];
                 };
             };
+            400: components["responses"]["MalformedRequest"];
             /** @description Not signed in, or the token is invalid or expired */
             401: {
                 headers: {
@@ -6532,6 +6526,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["InvalidBody"];
             /** @description If-Match is missing */
             428: {
                 headers: {
@@ -6541,6 +6536,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     measure_timeline: {
@@ -6581,6 +6577,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_organisations: {
@@ -6634,6 +6631,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     create_organisation: {
@@ -6695,6 +6693,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -6704,6 +6704,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     get_organisation: {
@@ -6745,13 +6746,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     update_organisation: {
         parameters: {
             query?: never;
             header: {
-                /** @description The version read, e.g. "3" */
+                /** @description The ETag you read (`"3"`), several of them, or `*` for whatever is current */
                 "If-Match": string;
             };
             path: {
@@ -6829,6 +6831,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -6847,6 +6851,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_departments: {
@@ -6888,6 +6893,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     create_department: {
@@ -6961,6 +6967,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -6970,6 +6978,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     get_problem: {
@@ -7011,12 +7020,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     delete_problem: {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag you read (`"3"`), several of them, or `*` for whatever is current */
                 "If-Match": string;
             };
             path: {
@@ -7033,6 +7044,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["MalformedRequest"];
             /** @description Not signed in, or the token is invalid or expired */
             401: {
                 headers: {
@@ -7078,6 +7090,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["InvalidBody"];
             /** @description If-Match is missing */
             428: {
                 headers: {
@@ -7087,12 +7100,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     update_problem: {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag you read (`"3"`), several of them, or `*` for whatever is current */
                 "If-Match": string;
             };
             path: {
@@ -7152,6 +7167,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            409: components["responses"]["Conflict"];
             /** @description If-Match does not match the current version */
             412: {
                 headers: {
@@ -7161,6 +7177,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -7179,12 +7197,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     request_closeout: {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag you read (`"3"`), several of them, or `*` for whatever is current */
                 "If-Match": string;
             };
             path: {
@@ -7204,6 +7224,7 @@ export interface operations {
                     "application/json": components["schemas"]["ProblemView"];
                 };
             };
+            400: components["responses"]["MalformedRequest"];
             /** @description Not signed in, or the token is invalid or expired */
             401: {
                 headers: {
@@ -7249,6 +7270,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            422: components["responses"]["InvalidBody"];
             /** @description If-Match is missing */
             428: {
                 headers: {
@@ -7258,12 +7280,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     decide_closeout: {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag you read (`"3"`), several of them, or `*` for whatever is current */
                 "If-Match": string;
             };
             path: {
@@ -7341,6 +7365,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -7359,6 +7385,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     problem_comments: {
@@ -7399,6 +7426,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     comment_problem: {
@@ -7461,6 +7489,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -7470,6 +7501,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     problem_lookbacks: {
@@ -7510,6 +7542,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     lookback_problem: {
@@ -7581,6 +7614,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -7590,6 +7625,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_problem_measures: {
@@ -7631,6 +7667,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     create_measure: {
@@ -7695,6 +7732,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -7704,13 +7744,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     reorder_measures: {
         parameters: {
             query?: never;
             header: {
-                /** @description The problem's version */
+                /** @description The ETag you read (`"3"`), several of them, or `*` for whatever is current */
                 "If-Match": string;
             };
             path: {
@@ -7770,6 +7811,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            409: components["responses"]["Conflict"];
             /** @description If-Match does not match the current version */
             412: {
                 headers: {
@@ -7779,6 +7821,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -7797,12 +7841,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     reopen_problem: {
         parameters: {
             query?: never;
             header: {
+                /** @description The ETag you read (`"3"`), several of them, or `*` for whatever is current */
                 "If-Match": string;
             };
             path: {
@@ -7880,6 +7926,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -7898,6 +7946,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     sign_many: {
@@ -7940,6 +7989,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -7949,6 +8001,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     list_users: {
@@ -8005,6 +8058,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     create_user: {
@@ -8066,6 +8120,9 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -8075,6 +8132,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     get_user: {
@@ -8116,13 +8174,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     update_user: {
         parameters: {
             query?: never;
             header: {
-                /** @description The version read, e.g. "3" */
+                /** @description The ETag you read (`"3"`), several of them, or `*` for whatever is current */
                 "If-Match": string;
             };
             path: {
@@ -8200,6 +8259,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -8218,13 +8279,14 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     reset_user_password: {
         parameters: {
             query?: never;
             header: {
-                /** @description The version read, e.g. "3" */
+                /** @description The ETag you read (`"3"`), several of them, or `*` for whatever is current */
                 "If-Match": string;
             };
             path: {
@@ -8284,6 +8346,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            409: components["responses"]["Conflict"];
             /** @description If-Match does not match the current version */
             412: {
                 headers: {
@@ -8293,6 +8356,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
@@ -8311,6 +8376,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
         };
     };
     healthz: {

@@ -187,13 +187,15 @@ impl Details {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DetailsPatch {
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 100)]
     pub document_number: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<NaiveDate>)]
     pub document_date: Option<Option<NaiveDate>>,
+    #[schema(max_length = 4000)]
     pub description: Option<String>,
 }
 
@@ -201,6 +203,7 @@ pub struct DetailsPatch {
 #[serde(deny_unknown_fields)]
 pub struct Deletion {
     /// Why the evidence is withdrawn; kept with the tombstone.
+    #[schema(min_length = 1, max_length = 1000)]
     pub reason: String,
 }
 
@@ -584,7 +587,6 @@ pub struct EvidenceQuery {
     pub inspection_id: Option<i64>,
     pub problem_id: Option<i64>,
     pub measure_id: Option<i64>,
-    #[param(value_type = Option<String>)]
     pub file_type: Option<FileType>,
     /// Who submitted it.
     pub uploaded_by: Option<i64>,

@@ -34,6 +34,7 @@ pub struct CloseoutInput {
     pub decision: CloseoutDecision,
     /// Required when returning.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub comment: String,
     /// When returning: the measures that need more evidence.
     #[serde(default)]

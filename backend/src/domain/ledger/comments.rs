@@ -41,6 +41,7 @@ impl Subject {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewComment {
+    #[schema(min_length = 1, max_length = 4000)]
     pub body: String,
 }
 

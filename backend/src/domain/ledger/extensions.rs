@@ -24,6 +24,7 @@ use crate::schema::{extension_requests, measure_assignees, measures};
 #[serde(deny_unknown_fields)]
 pub struct NewExtension {
     pub new_deadline: NaiveDate,
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
 }
 
@@ -40,6 +41,7 @@ pub enum ExtensionDecision {
 pub struct ExtensionDecisionInput {
     pub decision: ExtensionDecision,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub comment: String,
 }
 

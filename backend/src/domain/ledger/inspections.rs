@@ -63,7 +63,9 @@ pub struct GroupMemberInput {
 pub struct NewInspection {
     /// Defaults to the caller's organisation.
     pub organisation_id: Option<i64>,
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
+    #[schema(min_length = 1, max_length = 100)]
     pub inspector: String,
     pub onsite_start: Option<NaiveDate>,
     pub onsite_end: Option<NaiveDate>,
@@ -77,7 +79,9 @@ pub struct NewInspection {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InspectionPatch {
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
+    #[schema(min_length = 1, max_length = 100)]
     pub inspector: Option<String>,
     #[serde(default, deserialize_with = "crate::domain::double_option")]
     #[schema(value_type = Option<NaiveDate>)]

@@ -34,6 +34,7 @@ pub enum LookbackResult {
 #[serde(deny_unknown_fields)]
 pub struct NewLookback {
     pub result: LookbackResult,
+    #[schema(min_length = 1, max_length = 4000)]
     pub findings: String,
     /// For a monitored measure that holds: the next look-back (default in 90 days).
     pub next_lookback: Option<NaiveDate>,

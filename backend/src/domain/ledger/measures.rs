@@ -93,8 +93,10 @@ pub fn view(conn: &mut DbConn, m: Measure) -> AppResult<MeasureView> {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewMeasure {
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     #[serde(default)]
+    #[schema(max_length = 10000)]
     pub content: String,
     pub kind: MeasureKind,
     pub responsible_leader_id: Option<i64>,
@@ -109,7 +111,9 @@ pub struct NewMeasure {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MeasurePatch {
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
+    #[schema(max_length = 10000)]
     pub content: Option<String>,
     pub kind: Option<MeasureKind>,
     #[serde(default, deserialize_with = "crate::domain::double_option")]
@@ -129,6 +133,7 @@ pub struct MeasurePatch {
 #[serde(deny_unknown_fields)]
 pub struct ProgressInput {
     /// 整改进展: what has been done so far.
+    #[schema(min_length = 1, max_length = 10000)]
     pub progress: String,
 }
 

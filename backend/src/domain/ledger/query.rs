@@ -23,6 +23,7 @@ use crate::schema::{categories, departments, extension_requests, measure_assigne
 /// Statuses in which a measure counts as done.
 pub const DONE: &[&str] = &["verified", "monitoring"];
 
+/// The order of a measure list; `-` sorts descending.
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq)]
 pub enum MeasureSort {
     #[serde(rename = "ordinal")]
@@ -59,7 +60,6 @@ pub struct MeasureQuery {
     /// Substring of the title, content or progress.
     pub q: Option<String>,
     /// `ordinal` (ledger order, the default), `deadline`, `-deadline`, `updated_at`, `-updated_at`.
-    #[param(value_type = Option<String>)]
     pub sort: Option<MeasureSort>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,

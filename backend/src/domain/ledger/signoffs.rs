@@ -36,6 +36,7 @@ pub struct SignoffInput {
     pub decision: Decision,
     /// Required when returning.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub comment: String,
     /// For a long-term measure's last stage: when the first look-back is due (default in 90 days).
     pub next_lookback: Option<NaiveDate>,
@@ -358,8 +359,10 @@ pub struct BatchSignoffInput {
     pub decision: Decision,
     /// Required when returning.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub comment: String,
     /// 1 to 100 measures, each once.
+    #[schema(min_items = 1, max_items = 100)]
     pub items: Vec<BatchItem>,
 }
 
@@ -402,6 +405,10 @@ pub fn decide_many(conn: &mut DbConn, caller: &Caller, input: BatchSignoffInput)
     if input.decision == Decision::Return && input.comment.trim().is_empty() {
         return Err(AppError::field("/comment", "required", "a return needs a reason"));
     }
+    // Checked once for the batch, not per measure: a bad comment fails every item alike.
+    let mut errors = Vec::new();
+    crate::domain::optional_text(&mut errors, "/comment", &input.comment, 2000);
+    crate::domain::check(errors)?;
     let mut items = Vec::with_capacity(input.items.len());
     for item in input.items {
         let one = SignoffInput { decision: input.decision, comment: input.comment.clone(), next_lookback: None };

@@ -53,6 +53,7 @@ impl From<Category> for CategoryView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CategoryInput {
+    #[schema(min_length = 1, max_length = 100)]
     pub title: String,
 }
 
@@ -361,8 +362,10 @@ fn derive_view<'a>(p: Problem, statuses: impl Iterator<Item = &'a str>) -> Probl
 #[serde(deny_unknown_fields)]
 pub struct NewProblem {
     pub category_id: i64,
+    #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     #[serde(default)]
+    #[schema(max_length = 10000)]
     pub feedback: String,
     pub responsible_leader_id: Option<i64>,
     pub lead_department_id: Option<i64>,
@@ -373,7 +376,9 @@ pub struct NewProblem {
 pub struct ProblemPatch {
     /// Moves the problem to the end of another category of the same inspection.
     pub category_id: Option<i64>,
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
+    #[schema(max_length = 10000)]
     pub feedback: Option<String>,
     #[serde(default, deserialize_with = "crate::domain::double_option")]
     #[schema(value_type = Option<i64>)]
