@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{delete, get, post, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{Json, BadRequest, Forbidden, Invalid, NotFound, Unauthorized};
+use super::{BadRequest, Forbidden, Invalid, Json, NotFound, Unauthorized};
 use crate::auth::{Authorized, ManageMembers};
 use crate::domain::api_tokens::{self, ApiTokenQuery, ApiTokenView, CreatedApiToken, NewApiToken};
 use crate::domain::Page;
@@ -40,11 +40,7 @@ async fn list_api_tokens(
     responses((status = 201, description = "Created; `token` is shown once", body = CreatedApiToken), BadRequest, Unauthorized, Forbidden, NotFound, Invalid)
 )]
 #[post("/api-tokens")]
-async fn create_api_token(
-    auth: Authorized<ManageMembers>,
-    state: web::Data<AppState>,
-    body: Json<NewApiToken>,
-) -> AppResult<HttpResponse> {
+async fn create_api_token(auth: Authorized<ManageMembers>, state: web::Data<AppState>, body: Json<NewApiToken>) -> AppResult<HttpResponse> {
     let caller = auth.caller;
     let created = state.db(move |c| api_tokens::create(c, &caller, body.into_inner())).await?;
     Ok(HttpResponse::build(StatusCode::CREATED).json(created))

@@ -6,7 +6,7 @@ use actix_web::{post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{Json, BadRequest, Invalid, TooManyRequests, Unauthorized};
+use super::{BadRequest, Invalid, Json, TooManyRequests, Unauthorized};
 use crate::domain::sessions::{self, invalid_refresh, LoginRequest, RefreshRequest, Rotation, Session, TokenPair};
 use crate::domain::users::{load_view, normalise_username};
 use crate::error::{AppError, AppResult};

@@ -4,8 +4,8 @@ use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{Json, 
-    with_etag, BadRequest, Conflict, Forbidden, IfMatch, Invalid, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized,
+use super::{
+    with_etag, BadRequest, Conflict, Forbidden, IfMatch, Invalid, Json, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized,
 };
 use crate::auth::{AnyCaller, Authorized, ManageMembers};
 use crate::domain::departments::{self, DepartmentInput, DepartmentView};

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{Json, BadRequest, Conflict, Forbidden, IfMatch, Invalid, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized};
+use super::{BadRequest, Conflict, Forbidden, IfMatch, Invalid, Json, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized};
 use crate::auth::{AnyCaller, Authorized, Caller};
 use crate::domain::evidence::filetype::{self, FileType, ZipLimits};
 use crate::domain::evidence::{self as ev, Deletion, Details, DetailsPatch, EvidenceQuery, EvidenceView, Replay, StoredFile, VersionView};

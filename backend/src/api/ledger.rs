@@ -8,8 +8,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{Json, 
-    with_etag, BadRequest, Conflict, Forbidden, IfMatch, Invalid, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized,
+use super::{
+    with_etag, BadRequest, Conflict, Forbidden, IfMatch, Invalid, Json, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized,
 };
 use crate::auth::{AnyCaller, Authorized};
 use crate::domain::audit::AuditView;
@@ -107,11 +107,7 @@ async fn list_inspections(
 #[utoipa::path(tag = "inspections", security(("bearer" = [])), request_body = NewInspection,
     responses((status = 201, description = "Created", body = InspectionView, headers(("ETag" = String))), BadRequest, Unauthorized, Forbidden, NotFound, Invalid))]
 #[post("/inspections")]
-async fn create_inspection(
-    auth: Authorized<AnyCaller>,
-    state: web::Data<AppState>,
-    body: Json<NewInspection>,
-) -> AppResult<HttpResponse> {
+async fn create_inspection(auth: Authorized<AnyCaller>, state: web::Data<AppState>, body: Json<NewInspection>) -> AppResult<HttpResponse> {
     let v = db!(state, auth.caller, |c, who| inspections::create(c, &who, body.into_inner()));
     Ok(with_etag(StatusCode::CREATED, v.version, &v))
 }

@@ -6,7 +6,7 @@ use actix_web::{get, post, web, HttpResponse};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::auth::token_pair;
-use super::{Json, BadRequest, Forbidden, Invalid, NotFound, TooManyRequests, Unauthorized};
+use super::{BadRequest, Forbidden, Invalid, Json, NotFound, TooManyRequests, Unauthorized};
 use crate::auth::{password, Authorized, SignedIn};
 use crate::domain::ledger::tasks::{self, Tasks};
 use crate::domain::notifications::{self, Inbox, InboxQuery};

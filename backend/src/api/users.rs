@@ -6,8 +6,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{Json, 
-    with_etag, BadRequest, Conflict, Forbidden, IfMatch, Invalid, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized,
+use super::{
+    with_etag, BadRequest, Conflict, Forbidden, IfMatch, Invalid, Json, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized,
 };
 use crate::auth::{password, AnyCaller, Authorized, ManageMembers};
 use crate::domain::users::{self, NewUser, UserPatch, UserQuery, UserView};

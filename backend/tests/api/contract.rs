@@ -39,3 +39,19 @@ on_both_databases!(if_match_follows_rfc_9110, |app: &TestApp| {
     assert_eq!(r.ok(200)["display_name"], "曾祥云（二）");
     assert_eq!(r.json["version"], version + 2);
 });
+
+on_both_databases!(numbers_are_read_as_json_schema_reads_them, |app: &TestApp| {
+    let zgb = app.login("zgb");
+    let id = app.user_id(&zgb, "zengxy");
+    let path = format!("/api/v1/users/{id}");
+    let user = app.get(&path, &zgb).json;
+    let department = user["department_id"].as_i64().expect("the demo teacher has a department");
+    // `7.0` is the integer 7 to JSON Schema, and so to the server; `7.5` is no id.
+    let r = app.patch(&path, &zgb, "*", json!({"department_id": department as f64}));
+    assert_eq!(r.ok(200)["department_id"], department);
+    app.patch(&path, &zgb, "*", json!({"department_id": department as f64 + 0.5})).problem(422, "invalid_body");
+    // A body that is not the documented object is refused, and nothing changes.
+    let r = app.call("PATCH", &path, Some(&zgb), Some(json!([1, 2])), &[("If-Match", "*")]);
+    r.problem(422, "invalid_body");
+    assert_eq!(app.get(&path, &zgb).json["version"], user["version"].as_i64().unwrap() + 1, "only the first change applied");
+});

@@ -247,6 +247,14 @@ on_both_databases!(idempotent_uploads_store_once, |app: &TestApp| {
     let other = [PDF, b"% another"].concat();
     app.upload("POST", &path, &zgb, multipart(&[("title", "佐证")], Some(("a.pdf", &other))), &key).problem(422, "validation_failed");
     assert_eq!(stored_objects(app), (1, 0));
+    // The quoted form of the same key is the same key; a key that is not one is refused.
+    let quoted = [("Idempotency-Key", "\"c7b1e0b2-upload-1\"")];
+    let replay = app.upload("POST", &path, &zgb, multipart(&[("title", "佐证")], Some(("a.pdf", PDF))), &quoted);
+    assert_eq!(replay.ok(201)["id"], first.json["id"]);
+    for bad in ["\"\"", "\"", "a\"b", "with space"] {
+        app.upload("POST", &path, &zgb, multipart(&[("title", "佐证")], Some(("a.pdf", PDF))), &[("Idempotency-Key", bad)])
+            .problem(400, "invalid_idempotency_key");
+    }
 });
 
 #[test]
