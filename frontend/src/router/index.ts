@@ -48,6 +48,7 @@ const routes: RouteRecordRaw[] = [
         component: () => import('@/views/DashboardView.vue'),
         meta: { roles: LEDGER_READERS },
       },
+      { path: 'reports/:inspection?', component: () => import('@/views/ReportsView.vue') },
       { path: 'measures/:id', component: () => import('@/views/MeasureView.vue') },
       { path: 'problems/:id', component: () => import('@/views/ProblemView.vue') },
       { path: 'inspections', component: () => import('@/views/InspectionsView.vue'), meta: { roles: OFFICE } },
