@@ -7,6 +7,7 @@ pub mod evidence;
 pub mod ledger;
 pub mod notifications;
 pub mod organisations;
+pub mod reports;
 pub mod sessions;
 pub mod users;
 
