@@ -9,6 +9,7 @@ pub mod ledger;
 pub mod me;
 pub mod ops;
 pub mod organisations;
+pub mod reports;
 pub mod users;
 
 use actix_web::http::header;
@@ -30,6 +31,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
     ledger::routes(cfg);
     evidence::routes(cfg);
     audit::routes(cfg);
+    reports::routes(cfg);
 }
 
 #[derive(OpenApi)]
@@ -57,6 +59,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         (name = "measures", description = "Rectification measures (整改措施) and their progress"),
         (name = "evidence", description = "Evidence (佐证材料): files with versions, tombstones and integrity checks"),
         (name = "audit", description = "The tamper-evident audit log"),
+        (name = "reports", description = "The public report (整改情况报告 / 社会公开稿): versions, editions, release, DOCX and HTML"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

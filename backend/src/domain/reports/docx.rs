@@ -51,7 +51,6 @@ fn body(runs: Vec<Run>) -> Para {
 pub fn report_document(m: &ReportModel) -> Document {
     let line = Page::LINE_PITCH;
     let mut blocks = Vec::new();
-    let mut issuer_len = 0;
     let date_text: Option<String> = m.paragraphs().find(|p| p.kind == ParagraphKind::Date).map(|p| p.text.clone());
     let mut first_body = true;
     for p in m.paragraphs() {
@@ -60,7 +59,7 @@ pub fn report_document(m: &ReportModel) -> Document {
             ParagraphKind::Masthead => {
                 // As large as fits one line, at most 小初 (36 pt).
                 let n = p.text.chars().count().max(1) as u32;
-                let size = (2 * Page::text_width() / 20 / n).min(72);
+                let size = (2 * Page::text_width() * 9 / 10 / 20 / n).min(72);
                 Para {
                     runs: vec![Run::new(p.text.clone(), Face::XiaoBiaoSong, size).color(RED)],
                     align: Align::Center,
@@ -99,10 +98,9 @@ pub fn report_document(m: &ReportModel) -> Document {
                 Para { before, ..body(runs(p, Face::FangSong, size::SAN, false, e)) }
             }
             ParagraphKind::Issuer => {
-                issuer_len = width(&p.text);
                 // Centred over the date, which stands 4 characters in from the right.
                 let right = match &date_text {
-                    Some(d) => (4 * 320 + width(d) / 2).saturating_sub(issuer_len / 2),
+                    Some(d) => (4 * 320 + width(d) / 2).saturating_sub(width(&p.text) / 2),
                     None => 4 * 320,
                 };
                 Para {
@@ -120,7 +118,6 @@ pub fn report_document(m: &ReportModel) -> Document {
         };
         blocks.push(Block::Para(para));
     }
-    let _ = issuer_len;
     Document { title: m.title.clone(), sections: vec![Section { landscape: false, blocks }] }
 }
 

@@ -49,7 +49,6 @@ table { border-collapse: collapse; width: 100%; font-size: 12pt; line-height: 17
 th, td { border: 0.75pt solid #000; padding: 2pt 4pt; vertical-align: middle; text-align: left; }
 th { font-family: "黑体", "SimHei", "Noto Sans CJK SC", sans-serif; font-weight: normal; background: #e7e6e6; text-align: center; }
 thead { display: table-header-group; }
-tr { break-inside: avoid; }
 td.short { text-align: center; }
 .list { page: lists; break-before: page; }
 .list h2 { font: 16pt/var(--line) "黑体", "SimHei", "Noto Sans CJK SC", sans-serif; text-align: center; margin: 0 0 8pt; }

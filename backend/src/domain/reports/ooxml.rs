@@ -232,8 +232,6 @@ impl Page {
     }
     /// 22 lines in the 225 mm text block.
     pub const LINE_PITCH: u32 = 579;
-    /// 28 characters of 3号 in 156 mm: each character 0.207 pt narrower (in 1/4096 pt).
-    pub const CHAR_SPACE: i32 = -849;
 }
 
 fn esc(s: &str) -> String {
@@ -265,6 +263,10 @@ fn rpr(out: &mut String, face: Face, size: u32, bold: bool, color: Option<&str>)
     if let Some(c) = color {
         out.push_str(&format!(r#"<w:color w:val="{c}"/>"#));
     }
+    if size == size::SAN {
+        // 28 characters of 3号 in the 156 mm line: each 0.25 pt narrower.
+        out.push_str(r#"<w:spacing w:val="-5"/>"#);
+    }
     out.push_str(&format!(r#"<w:sz w:val="{size}"/><w:szCs w:val="{size}"/><w:lang w:val="en-US" w:eastAsia="zh-CN"/></w:rPr>"#));
 }
 
@@ -275,6 +277,11 @@ fn run(out: &mut String, r: &Run) {
 }
 
 fn para(out: &mut String, p: &Para, sect: Option<&str>) {
+    para_with(out, p, sect, false)
+}
+
+/// `off_grid`: the line height is the paragraph's own, not snapped to the page's line grid.
+fn para_with(out: &mut String, p: &Para, sect: Option<&str>, off_grid: bool) {
     out.push_str("<w:p><w:pPr>");
     if p.keep_next {
         out.push_str("<w:keepNext/>");
@@ -287,6 +294,9 @@ fn para(out: &mut String, p: &Para, sect: Option<&str>) {
     }
     if let Some((color, width)) = p.rule_below {
         out.push_str(&format!(r#"<w:pBdr><w:bottom w:val="single" w:sz="{width}" w:space="4" w:color="{color}"/></w:pBdr>"#));
+    }
+    if off_grid {
+        out.push_str(r#"<w:snapToGrid w:val="0"/>"#);
     }
     match p.line {
         Some(l) => out.push_str(&format!(r#"<w:spacing w:before="{}" w:after="0" w:line="{l}" w:lineRule="exact"/>"#, p.before)),
@@ -317,7 +327,7 @@ fn cell_para(out: &mut String, text: &str, center: bool, bold: bool, face: Face)
         line: Some(340),
         ..Para::default()
     };
-    para(out, &p, None);
+    para_with(out, &p, None, true);
 }
 
 fn table(out: &mut String, t: &Table) {
@@ -339,7 +349,8 @@ fn table(out: &mut String, t: &Table) {
         out.push_str("</w:tr>");
     }
     for row in &t.rows {
-        out.push_str("<w:tr><w:trPr><w:cantSplit/></w:trPr>");
+        // Long rows run on to the next page rather than leave half a page empty.
+        out.push_str("<w:tr>");
         for (c, w) in row.iter().zip(&t.widths) {
             let merge = match c.merge {
                 Merge::None => "",
@@ -364,10 +375,12 @@ fn sect_pr(landscape: bool) -> String {
     } else {
         (Page::top(), Page::right(), Page::bottom(), Page::left())
     };
+    // 22 lines to the page; the 28 characters to the line come from the runs' spacing, which
+    // Word, WPS and LibreOffice all honour (a character grid is laid out differently by each).
     let grid = if landscape {
-        r#"<w:docGrid w:type="lines" w:linePitch="312"/>"#.to_string()
+        r#"<w:docGrid w:linePitch="312"/>"#.to_string()
     } else {
-        format!(r#"<w:docGrid w:type="linesAndChars" w:linePitch="{}" w:charSpace="{}"/>"#, Page::LINE_PITCH, Page::CHAR_SPACE)
+        format!(r#"<w:docGrid w:type="lines" w:linePitch="{}"/>"#, Page::LINE_PITCH)
     };
     format!(
         r#"<w:sectPr><w:footerReference w:type="default" r:id="rIdFooterOdd"/><w:footerReference w:type="even" r:id="rIdFooterEven"/><w:type w:val="nextPage"/><w:pgSz w:w="{w}" w:h="{h}"{orient}/><w:pgMar w:top="{top}" w:right="{right}" w:bottom="{bottom}" w:left="{left}" w:header="851" w:footer="{footer}" w:gutter="0"/><w:cols w:space="425"/>{grid}</w:sectPr>"#,

@@ -114,12 +114,24 @@ pub fn build(s: &Snapshot) -> PlanModel {
             feedbacks.push(cell(p.feedback.clone()));
         }
     }
-    let problem_list = PlanList {
-        key: "problems".into(),
-        heading: "一、问题清单".into(),
-        header: ["问题类别", "序号", "问题", "具体表现"].map(String::from).to_vec(),
-        weights: vec![16, 6, 24, 54],
-        rows: rows_of(vec![merged_column(cat_text, &cat_group), nums, titles, feedbacks]),
+    // The feedback's wording, where the ledger holds it.
+    let with_feedback = feedbacks.iter().any(|c| !c.text.trim().is_empty());
+    let problem_list = if with_feedback {
+        PlanList {
+            key: "problems".into(),
+            heading: "一、问题清单".into(),
+            header: ["问题类别", "序号", "问题", "具体表现"].map(String::from).to_vec(),
+            weights: vec![16, 6, 24, 54],
+            rows: rows_of(vec![merged_column(cat_text, &cat_group), nums, titles, feedbacks]),
+        }
+    } else {
+        PlanList {
+            key: "problems".into(),
+            heading: "一、问题清单".into(),
+            header: ["问题类别", "序号", "问题"].map(String::from).to_vec(),
+            weights: vec![30, 8, 62],
+            rows: rows_of(vec![merged_column(cat_text, &cat_group), nums, titles]),
+        }
     };
 
     // One row per measure (a problem without measures keeps one empty row).
@@ -151,7 +163,7 @@ pub fn build(s: &Snapshot) -> PlanModel {
         key: "tasks".into(),
         heading: "二、任务清单".into(),
         header: ["问题类别", "问题", "序号", "整改措施", "整改时效", "完成时限"].map(String::from).to_vec(),
-        weights: vec![12, 18, 5, 41, 10, 14],
+        weights: vec![10, 15, 6, 47, 9, 13],
         rows: rows_of(vec![
             merged(&|r| r.category.1.clone(), &c_groups),
             merged(&|r| r.problem.1.clone(), &p_groups),
