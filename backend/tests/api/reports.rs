@@ -36,7 +36,9 @@ fn of_kind(model: &Value, kind: &str) -> Vec<(String, String)> {
 }
 
 /// (label, title) of the reference's categories, problems and measures, in order.
-fn reference_items() -> (Vec<(String, String)>, Vec<(String, String)>, Vec<(String, String)>) {
+type Labelled = Vec<(String, String)>;
+
+fn reference_items() -> (Labelled, Labelled, Labelled) {
     let doc = reference();
     let (mut cats, mut probs, mut meas) = (vec![], vec![], vec![]);
     for c in doc["categories"].as_array().unwrap() {

@@ -36,7 +36,8 @@ use crate::schema::{
 /// get their own measures and the problems and categories around them.
 pub fn snapshot(conn: &mut DbConn, i: &Inspection, scope: &LedgerScope) -> AppResult<Snapshot> {
     let organisation: String = organisations::table.find(i.organisation_id).select(organisations::name).first(conn)?;
-    let group: Vec<(String, String, String, Option<NaiveDate>, Option<NaiveDate>)> = leading_group_members::table
+    type GroupRow = (String, String, String, Option<NaiveDate>, Option<NaiveDate>);
+    let group: Vec<GroupRow> = leading_group_members::table
         .inner_join(users::table)
         .filter(leading_group_members::inspection_id.eq(i.id))
         .order(leading_group_members::position)
