@@ -363,6 +363,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reports (id) {
+        id -> BigInt,
+        organisation_id -> BigInt,
+        inspection_id -> BigInt,
+        number -> Integer,
+        status -> Text,
+        content -> Text,
+        version -> BigInt,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        released_by -> Nullable<BigInt>,
+        released_at -> Nullable<Timestamp>,
+        model -> Nullable<Text>,
+        docx -> Nullable<Text>,
+        sha256 -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(departments -> organisations (organisation_id));
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(users -> departments (department_id));
@@ -409,4 +429,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     extension_requests,
     lookbacks,
     notifications,
+    reports,
 );

@@ -10,6 +10,7 @@ pub mod ledger;
 pub mod me;
 pub mod ops;
 pub mod organisations;
+pub mod reports;
 pub mod users;
 
 use actix_web::http::header;
@@ -32,6 +33,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
     ledger::routes(cfg);
     evidence::routes(cfg);
     audit::routes(cfg);
+    reports::routes(cfg);
 }
 
 #[derive(OpenApi)]
@@ -45,7 +47,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         license(name = "AGPL-3.0-or-later")
     ),
     modifiers(&BearerAuth),
-    components(schemas(Problem, crate::domain::ledger::query::MeasureSort)),
+    components(schemas(Problem, crate::domain::ledger::query::MeasureSort, crate::domain::reports::store::Format)),
     tags(
         (name = "auth", description = "Sign in, refresh and sign out"),
         (name = "me", description = "The signed-in user"),
@@ -59,6 +61,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         (name = "measures", description = "Rectification measures (整改措施) and their progress"),
         (name = "evidence", description = "Evidence (佐证材料): files with versions, tombstones and integrity checks"),
         (name = "audit", description = "The tamper-evident audit log"),
+        (name = "reports", description = "The public report (整改情况报告 / 社会公开稿): versions, editions, release, DOCX and HTML"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

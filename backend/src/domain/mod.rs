@@ -8,6 +8,7 @@ pub mod ledger;
 pub mod notifications;
 pub mod organisations;
 pub mod precondition;
+pub mod reports;
 pub mod sessions;
 pub mod users;
 

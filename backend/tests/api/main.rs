@@ -20,6 +20,7 @@ mod matrix;
 mod migrations;
 mod openapi_doc;
 mod organisations;
+mod reports;
 mod screens;
 mod signoffs;
 mod users;

@@ -307,7 +307,7 @@ fn per_caller(object: &str) -> bool {
 /// in the workflow, with an extension pending, or led by someone else), so that the next caller
 /// needs a new one. Other changes only move its version on.
 fn spoils(row: &Row) -> bool {
-    const MOVES_ON: [&str; 6] = ["/submit", "/signoffs", "/batch", "/closeout", "/decision", "/reopen"];
+    const MOVES_ON: [&str; 7] = ["/submit", "/signoffs", "/batch", "/closeout", "/decision", "/reopen", "/release"];
     row.method == "DELETE"
         || MOVES_ON.iter().any(|s| row.path.ends_with(s))
         || row.path == "/api/v1/measures/{id}/extensions"
@@ -798,6 +798,8 @@ impl<'a> Walk<'a> {
                 let e = self.upload(w.staff, id(&self.new_measure(w, w.problem, w.responsible, &[w.staff])));
                 Target::of(&e, org, format!("/api/v1/evidence/{}", id(&e)))
             }
+            "a report" => self.report(w, org, false),
+            "a released report" => self.report(w, org, true),
             "one's own notification" => {
                 let inbox = self.app.get("/api/v1/me/notifications", &self.session(own_name));
                 Target { id: id(&inbox.json["items"][0]), ..Target::org(org) }
@@ -818,6 +820,18 @@ impl<'a> Walk<'a> {
             other => return Err(format!("no fixture for the object {other:?}")),
         };
         Ok(t)
+    }
+
+    /// A draft of the report of the school's inspection (released by its group leader).
+    fn report(&self, w: &World, org: i64, released: bool) -> Target {
+        let path = format!("/api/v1/inspections/{}/reports", w.inspection);
+        let mut report = built(self.app.call("POST", &path, Some(&self.session(w.coordinator)), None, &[]), "a report")["report"].clone();
+        if released {
+            let release = format!("/api/v1/reports/{}/release", id(&report));
+            let r = self.app.call("POST", &release, Some(&self.session(w.leader)), None, &[("If-Match", &if_match(&report))]);
+            report = built(r, "a release")["report"].clone();
+        }
+        Target::of(&report, org, path)
     }
 
     /// Reads a changed object's version again.
@@ -851,6 +865,10 @@ impl<'a> Walk<'a> {
                 path = row.path.replace("{id}", &w.inspection.to_string());
                 (Body::None, Find::Id(t.id))
             }
+            ("GET", "/api/v1/inspections/{id}/reports") => {
+                path = row.path.replace("{id}", &w.inspection.to_string());
+                (Body::None, Find::Id(t.id))
+            }
             ("GET", "/api/v1/problems/{id}/measures") => {
                 path = row.path.replace("{id}", &w.problem.to_string());
                 (Body::None, Find::Id(t.id))
@@ -875,8 +893,11 @@ impl<'a> Walk<'a> {
                 "/api/v1/problems/{id}/closeout"
                 | "/api/v1/measures/{id}/submit"
                 | "/api/v1/me/notifications/read"
-                | "/api/v1/me/notifications/{id}/read",
+                | "/api/v1/me/notifications/{id}/read"
+                | "/api/v1/inspections/{id}/reports"
+                | "/api/v1/reports/{id}/release",
             ) => return Body::None,
+            ("PATCH", "/api/v1/reports/{id}") => json!({"process_text": name()}),
             ("POST", "/api/v1/measures/{id}/evidence") => return Body::File(vec![("title", "补充材料")]),
             ("POST", "/api/v1/evidence/{id}/versions") => return Body::File(vec![]),
             ("POST", "/api/v1/auth/login" | "/api/v1/auth/refresh" | "/api/v1/auth/logout") => t.extra.clone(),

@@ -414,6 +414,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/inspections/{id}/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The rectification plan (整改方案): title, opening and the three lists (问题清单、任务清单、
+         *     责任清单) as landscape tables with merged cells per problem. Staff: their own measures.
+         */
+        get: operations["inspection_plan"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/inspections/{id}/problems": {
         parameters: {
             query?: never;
@@ -426,6 +446,27 @@ export interface paths {
         put?: never;
         /** Add a problem at the end of its category. */
         post: operations["create_problem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inspections/{id}/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Versions of an inspection's report, newest first (staff: released ones). */
+        get: operations["list_reports"];
+        put?: never;
+        /**
+         * A new draft of the inspection's report (coordinator): the editable parts of the latest
+         *     version, or a first draft made from the ledger.
+         */
+        post: operations["create_report"];
         delete?: never;
         options?: never;
         head?: never;
@@ -950,6 +991,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A report: its editable parts, the public and (for those who read the whole ledger) the
+         *     internal edition as sections of paragraphs, and what differs between them.
+         */
+        get: operations["get_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Edit a draft (coordinator): free text blocks, headings, contact, withheld problems and
+         *     measures, public wording per measure, redaction rules and terms.
+         */
+        patch: operations["update_report"];
+        trace?: never;
+    };
+    "/api/v1/reports/{id}/document": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The report as a document: DOCX laid out per GB/T 9704-2012, or HTML for printing. A released
+         *     report's public DOCX is the stored one, byte for byte (its SHA-256 in `X-Content-SHA256`).
+         */
+        get: operations["report_document"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/{id}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Release the public edition (the leader of the inspection's leading group): the report is
+         *     frozen, its public DOCX stored for ever and its SHA-256 written to the audit log.
+         */
+        post: operations["release_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/signoffs/batch": {
         parameters: {
             query?: never;
@@ -1276,6 +1381,13 @@ export interface components {
             /** Format: int64 */
             id: number;
         };
+        Contact: {
+            address: string;
+            /** @description The office answering the phone, e.g. 党政办公室. */
+            office: string;
+            phone: string;
+            postcode: string;
+        };
         Counts: {
             /** @description Counts per status. */
             by_status: {
@@ -1334,6 +1446,23 @@ export interface components {
             document_number?: string | null;
             title?: string | null;
         };
+        /** @description One paragraph that differs between the editions. */
+        Difference: {
+            changes: components["schemas"]["ReportChange"][];
+            /** @description The labels in the internal and public editions, when renumbered. */
+            internal_label?: string | null;
+            key: string;
+            /** @description The masked spans, in the internal text. */
+            masks: components["schemas"]["Mask"][];
+            public_label?: string | null;
+        };
+        /**
+         * @description The formats a report or plan is rendered in.
+         * @enum {string}
+         */
+        DocumentFormat: "docx" | "html";
+        /** @enum {string} */
+        Edition: "internal" | "public";
         EvidenceView: {
             /** Format: date-time */
             created_at: string;
@@ -1482,6 +1611,12 @@ export interface components {
          * @enum {string}
          */
         GroupRole: "leader" | "deputy_leader" | "member" | "office_director";
+        Headings: {
+            measures: string;
+            next_steps: string;
+            organisation: string;
+            process: string;
+        };
         /** @description Categories, problems and measures. */
         ImportCounts: {
             categories: number;
@@ -1661,6 +1796,14 @@ export interface components {
             id: number;
             result: components["schemas"]["LookbackResult"];
         };
+        /** @description Characters `start..end` of a paragraph's text are masked in the public edition. */
+        Mask: {
+            end: number;
+            kind: components["schemas"]["MaskKind"];
+            start: number;
+        };
+        /** @enum {string} */
+        MaskKind: "name" | "phone_number" | "id_number" | "amount" | "term";
         /** @description The signed-in user with its organisation. */
         Me: components["schemas"]["UserView"] & {
             /**
@@ -1978,6 +2121,16 @@ export interface components {
             total: number;
         };
         /** @description One page of a list. */
+        Page_ReportView: {
+            items: components["schemas"]["ReportView"][];
+            /** Format: int64 */
+            limit: number;
+            /** Format: int64 */
+            offset: number;
+            /** Format: int64 */
+            total: number;
+        };
+        /** @description One page of a list. */
         Page_UserView: {
             items: components["schemas"]["UserView"][];
             /** Format: int64 */
@@ -1987,6 +2140,31 @@ export interface components {
             /** Format: int64 */
             total: number;
         };
+        Paragraph: {
+            /**
+             * @description Stable across editions and versions: `opening`, `heading:measures`, `category:3`,
+             *     `problem:17`, `measure:52`, …
+             */
+            key: string;
+            kind: components["schemas"]["ParagraphKind"];
+            /** @description （一）, 1., ① for the ledger's items (the public edition's own numbering there). */
+            label?: string | null;
+            /**
+             * @description Spans of `text` masked in the public edition (character offsets); in the public
+             *     edition `text` is already masked there.
+             */
+            masks: components["schemas"]["Mask"][];
+            /** @description Internal edition: the public one words this measure differently. */
+            reworded: boolean;
+            /** @description The whole paragraph as printed, label included. */
+            text: string;
+            /** @description The ledger item's title (category, problem, measure). */
+            title?: string | null;
+            /** @description Internal edition: left out of the public one (不宜公开). */
+            withheld: boolean;
+        };
+        /** @enum {string} */
+        ParagraphKind: "masthead" | "document_number" | "title" | "edition_mark" | "body" | "heading" | "category" | "problem" | "measure" | "statement" | "contact" | "issuer" | "date";
         PasswordChange: {
             current_password: string;
             new_password: string;
@@ -2135,6 +2313,24 @@ export interface components {
             /** @description 整改进展: what has been done so far. */
             progress: string;
         };
+        PublicWording: {
+            /** Format: int64 */
+            measure_id: number;
+            text: string;
+        };
+        /** @description What the public edition masks. */
+        Redaction: {
+            /** @description Sums of money (30万元 → ××万元). */
+            amounts?: boolean;
+            /** @description 18-character resident ID numbers. */
+            id_numbers?: boolean;
+            /** @description Names of the organisation's people outside the leading group (覃立明 → 覃某某). */
+            names?: boolean;
+            /** @description Mobile and landline numbers. */
+            phone_numbers?: boolean;
+            /** @description Further words to mask wherever they appear, e.g. a name the ledger does not know. */
+            terms?: string[];
+        };
         RefreshRequest: {
             refresh_token: string;
         };
@@ -2152,9 +2348,135 @@ export interface components {
             reason: string;
         };
         /** @enum {string} */
+        ReportChange: "withheld" | "masked" | "reworded" | "renumbered";
+        /** @description The report's editable parts. Absent texts are made from the ledger. */
+        ReportContent: {
+            /** @description After the 不宜公开 statement. */
+            closing: string;
+            contact: components["schemas"]["Contact"];
+            /**
+             * Format: date
+             * @description 成文日期; `null` until release, which sets it to the day of release.
+             */
+            dated?: string | null;
+            /** @description 发文字号, e.g. 长职组〔2021〕20号; empty: none. */
+            document_number: string;
+            headings: components["schemas"]["Headings"];
+            /** @description 发文机关, e.g. 中共长阳土家族自治县职业教育中心委员会: starts the title and signs the report. */
+            issuer: string;
+            /** @description 版头, e.g. 中共长阳土家族自治县职业教育中心委员会文件; empty: none. */
+            masthead: string;
+            /** @description 四、's text (free). */
+            next_steps_text: string;
+            /** @description The opening paragraph; `null`: made from the inspection (body, dates). */
+            opening?: string | null;
+            /**
+             * @description 一、's text; `null`: made from the leading group. `{领导小组}` and `{办公室}` stand for the
+             *     sentences made from the leading group.
+             */
+            organisation_text?: string | null;
+            /** @description 二、's text (free). Paragraphs are separated by line breaks. */
+            process_text: string;
+            /** @description Measures whose public edition says this instead of the ledger's progress. */
+            public_wording: components["schemas"]["PublicWording"][];
+            redaction: components["schemas"]["Redaction"];
+            /** @description The title after the issuer. */
+            title: string;
+            /** @description Measures left out of the public edition. */
+            withheld_measures: number[];
+            /** @description Problems left out of the public edition (with all their measures). */
+            withheld_problems: number[];
+        };
+        ReportCounts: {
+            categories: number;
+            measures: number;
+            problems: number;
+        };
+        /** @description A report with both editions and what differs between them. */
+        ReportDetail: {
+            /**
+             * @description Paragraph by paragraph, what the public edition withholds, masks, rewords or renumbers
+             *     (empty for staff).
+             */
+            differences: components["schemas"]["Difference"][];
+            internal?: null | components["schemas"]["ReportModel"];
+            /** @description 社会公开稿. */
+            public: components["schemas"]["ReportModel"];
+            report: components["schemas"]["ReportView"];
+        };
+        ReportModel: {
+            /** @description Categories, problems and measures this edition shows. */
+            counts: components["schemas"]["ReportCounts"];
+            edition: components["schemas"]["Edition"];
+            sections: components["schemas"]["Section"][];
+            /** @description The full title (issuer + title). */
+            title: string;
+        };
+        /**
+         * @description A change to a draft: every field optional; `opening` and `organisation_text` take `null`
+         *     to go back to the text made from the ledger.
+         */
+        ReportPatch: {
+            closing?: string | null;
+            contact?: null | components["schemas"]["Contact"];
+            /** Format: date */
+            dated?: string | null;
+            document_number?: string | null;
+            headings?: null | components["schemas"]["Headings"];
+            issuer?: string | null;
+            masthead?: string | null;
+            next_steps_text?: string | null;
+            opening?: string | null;
+            organisation_text?: string | null;
+            process_text?: string | null;
+            public_wording?: components["schemas"]["PublicWording"][] | null;
+            redaction?: null | components["schemas"]["Redaction"];
+            title?: string | null;
+            withheld_measures?: number[] | null;
+            withheld_problems?: number[] | null;
+        };
+        /** @enum {string} */
+        ReportStatus: "draft" | "released";
+        /** @description A version of an inspection's report. */
+        ReportView: {
+            content: components["schemas"]["ReportContent"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            created_by?: number | null;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            inspection_id: number;
+            /**
+             * Format: int32
+             * @description 1, 2, 3… within the inspection.
+             */
+            number: number;
+            /** Format: int64 */
+            organisation_id: number;
+            /** Format: date-time */
+            released_at?: string | null;
+            /** Format: int64 */
+            released_by?: number | null;
+            released_by_name?: string | null;
+            /** @description SHA-256 (hex) of the released public DOCX, as downloaded and as in the audit log. */
+            sha256?: string | null;
+            status: components["schemas"]["ReportStatus"];
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            version: number;
+        };
+        /** @enum {string} */
         Role: "admin" | "coordinator" | "staff" | "responsible_leader" | "leader" | "discipline" | "bureau_supervisor";
         /** @enum {string} */
         Scope: "read" | "write";
+        Section: {
+            /** @description `head`, `organisation`, `process`, `measures`, `next_steps`, `tail`. */
+            key: string;
+            paragraphs: components["schemas"]["Paragraph"][];
+        };
         SignoffInput: {
             /** @description Required when returning. */
             comment?: string;
@@ -4876,6 +5198,62 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    inspection_plan: {
+        parameters: {
+            query?: {
+                /** @description `docx` (the default) or `html`; another answers 406. */
+                format?: components["schemas"]["DocumentFormat"];
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The plan */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["MalformedRequest"];
+            /** @description Not signed in, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The format is not offered (`unsupported_format`) */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["InvalidBody"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     list_problems: {
         parameters: {
             query?: never;
@@ -4992,6 +5370,101 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    list_reports: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Inspection id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The versions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ReportView"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    create_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Inspection id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportDetail"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: components["responses"]["Conflict"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -7937,6 +8410,339 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description If-Match is missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    get_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportDetail"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    update_report: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag you read (`"3"`), several of them, or `*` for whatever is current */
+                "If-Match": string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportPatch"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportDetail"];
+                };
+            };
+            /** @description Malformed request (JSON syntax, query parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The report is released and frozen (`report_released`): create a new version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "report_released",
+                     *       "detail": "the report is released and frozen; create a new version to change it",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "urn:rectify:problem:report_released"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description The body is well-formed but invalid; `errors` points at each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is missing */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    report_document: {
+        parameters: {
+            query?: {
+                /** @description `docx` (the default) or `html` (a whole printable page); another answers 406. */
+                format?: components["schemas"]["DocumentFormat"];
+                /** @description `public` (the default, 社会公开稿) or `internal` (those who read the whole ledger). */
+                edition?: components["schemas"]["Edition"];
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The document */
+            200: {
+                headers: {
+                    /** @description SHA-256 of the body */
+                    "X-Content-SHA256"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                    "text/html": string;
+                };
+            };
+            400: components["responses"]["MalformedRequest"];
+            /** @description Not signed in, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The format is not offered (`unsupported_format`) */
+            406: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is well-formed but invalid; `errors` points at each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    release_report: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag you read (`"3"`), several of them, or `*` for whatever is current */
+                "If-Match": string;
+            };
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Released */
+            200: {
+                headers: {
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportDetail"];
+                };
+            };
+            /** @description Malformed request (JSON syntax, query parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not the leader of the leading group (`not_group_leader`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The report is released and frozen (`report_released`): create a new version */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "report_released",
+                     *       "detail": "the report is released and frozen; create a new version to change it",
+                     *       "status": 409,
+                     *       "title": "Conflict",
+                     *       "type": "urn:rectify:problem:report_released"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match does not match the current version */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            422: components["responses"]["InvalidBody"];
             /** @description If-Match is missing */
             428: {
                 headers: {

@@ -654,7 +654,6 @@ export default {
   decision: { approve: 'Approve', return: 'Return', close: 'Close out', reject: 'Refuse' },
   errors: {
     report_released: 'This version is released and cannot change; create a new version',
-    not_group_leader: 'Only the leader of the leading group releases the report',
     unsupported_format: 'This format is not offered',
     generic: 'Failed (error code {code}); try again later or ask your administrator',
     http_500: 'Server error; try again later',

@@ -640,7 +640,6 @@ export default {
   decision: { approve: '同意', return: '退回', close: '同意销号', reject: '不批准' },
   errors: {
     report_released: '该版本已发布，不能修改；请新建版本',
-    not_group_leader: '只有整改工作领导小组组长可以审定发布',
     unsupported_format: '不支持该文件格式',
     generic: '操作失败（错误代码 {code}），请稍后重试或联系管理员',
     http_500: '服务器出错，请稍后重试',

@@ -1,0 +1,2 @@
+DROP TABLE reports;
+DROP FUNCTION refuse_released_report_change();

@@ -1,0 +1,2 @@
+DROP TRIGGER reports_released_frozen;
+DROP TABLE reports;
