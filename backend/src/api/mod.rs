@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod departments;
 pub mod evidence;
+pub mod exports;
 pub mod ledger;
 pub mod me;
 pub mod ops;
@@ -27,6 +28,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
     departments::routes(cfg);
     users::routes(cfg);
     api_tokens::routes(cfg);
+    // Before the ledger's `/measures/{id}`, which would take `export` for an id.
+    exports::routes(cfg);
     ledger::routes(cfg);
     evidence::routes(cfg);
     audit::routes(cfg);
@@ -43,7 +46,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         license(name = "AGPL-3.0-or-later")
     ),
     modifiers(&BearerAuth),
-    components(schemas(Problem)),
+    components(schemas(Problem, crate::domain::exports::ExportFormat)),
     tags(
         (name = "auth", description = "Sign in, refresh and sign out"),
         (name = "me", description = "The signed-in user"),
