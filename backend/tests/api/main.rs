@@ -12,6 +12,7 @@ mod demo_ledger;
 mod departments;
 mod errors;
 mod evidence;
+mod exports;
 mod faults;
 mod holes;
 mod ledger;
