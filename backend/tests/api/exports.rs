@@ -46,7 +46,7 @@ fn workbook(app: &TestApp, path: &str, token: &str) -> Xlsx<Cursor<Vec<u8>>> {
 /// The column of a heading in the ledger sheet's header rows.
 fn column(sheet: &Range<Data>, heading: &str) -> usize {
     (0..sheet.width())
-        .find(|c| [2u32, 3].iter().any(|r| sheet.get_value((*r, *c as u32)).is_some_and(|v| v.to_string() == heading)))
+        .find(|c| [2u32, 3].iter().any(|r| sheet.get_value((*r, *c as u32)).is_some_and(|v| *v == heading)))
         .unwrap_or_else(|| panic!("no column {heading}"))
 }
 
@@ -194,14 +194,14 @@ on_the_demo_ledger!(the_inspection_workbook_is_the_ledger, |app: &TestApp| {
     let returned: Vec<Vec<String>> = returns.rows().skip(1).map(|r| r.iter().map(|v| v.to_string()).collect()).collect();
     assert!(returned.iter().any(|r| r[3] == "审核退回" && r[4].contains("会议纪要") && r[5] == "覃守生"), "{returned:?}");
     let signoff_sheet = book.worksheet_range("签核记录").unwrap();
-    assert!(signoff_sheet.rows().skip(1).any(|r| r[4].to_string() == "审核" && r[5].to_string() == "退回"));
+    assert!(signoff_sheet.rows().skip(1).any(|r| r[4] == "审核" && r[5] == "退回"));
     // The statistics count as the statistics endpoint does.
     let stats = app.get(&format!("/api/v1/inspections/{id}/stats"), &zgb);
     let sheet = book.worksheet_range("统计").unwrap();
     let total: Vec<String> = sheet.rows().nth(1).unwrap().iter().map(|v| v.to_string()).collect();
     assert_eq!(total[..4], ["合计".to_string(), "全部措施".into(), "105".into(), stats.json["overall"]["done"].to_string()]);
     assert_eq!(total[5], stats.json["overall"]["overdue"].to_string());
-    let by_category: Vec<String> = sheet.rows().filter(|r| r[0].to_string() == "按问题类别").map(|r| r[2].to_string()).collect();
+    let by_category: Vec<String> = sheet.rows().filter(|r| r[0] == "按问题类别").map(|r| r[2].to_string()).collect();
     let expected: Vec<String> = stats.json["by_category"].as_array().unwrap().iter().map(|g| g["total"].to_string()).collect();
     assert_eq!(by_category, expected);
 });
@@ -298,7 +298,7 @@ on_the_demo_ledger!(the_bureau_exports_every_school_it_supervises, |app: &TestAp
     // Statistics by school.
     let stats = book.worksheet_range("统计").unwrap();
     let by_school: Vec<(String, String)> =
-        stats.rows().filter(|r| r[0].to_string() == "按单位").map(|r| (r[1].to_string(), r[2].to_string())).collect();
+        stats.rows().filter(|r| r[0] == "按单位").map(|r| (r[1].to_string(), r[2].to_string())).collect();
     assert_eq!(
         by_school,
         [(rectify::demo::SCHOOL.to_string(), "105".to_string()), (rectify::demo::OTHER_SCHOOL.to_string(), "1".to_string())]
