@@ -6,6 +6,7 @@ pub mod auth;
 pub mod contract;
 pub mod departments;
 pub mod evidence;
+pub mod exports;
 pub mod ledger;
 pub mod me;
 pub mod ops;
@@ -30,6 +31,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
     departments::routes(cfg);
     users::routes(cfg);
     api_tokens::routes(cfg);
+    // Before the ledger's `/measures/{id}`, which would take `export` for an id.
+    exports::routes(cfg);
     ledger::routes(cfg);
     evidence::routes(cfg);
     audit::routes(cfg);
@@ -47,7 +50,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
         license(name = "AGPL-3.0-or-later")
     ),
     modifiers(&BearerAuth),
-    components(schemas(Problem, crate::domain::ledger::query::MeasureSort, crate::domain::reports::store::Format)),
+    components(schemas(
+        Problem,
+        crate::domain::ledger::query::MeasureSort,
+        crate::domain::reports::store::Format,
+        crate::domain::exports::ExportFormat
+    )),
     tags(
         (name = "auth", description = "Sign in, refresh and sign out"),
         (name = "me", description = "The signed-in user"),

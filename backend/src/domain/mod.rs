@@ -4,6 +4,7 @@ pub mod api_tokens;
 pub mod audit;
 pub mod departments;
 pub mod evidence;
+pub mod exports;
 pub mod ledger;
 pub mod notifications;
 pub mod organisations;

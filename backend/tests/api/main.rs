@@ -13,6 +13,7 @@ mod demo_ledger;
 mod departments;
 mod errors;
 mod evidence;
+mod exports;
 mod faults;
 mod holes;
 mod ledger;

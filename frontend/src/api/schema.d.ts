@@ -414,6 +414,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/inspections/{id}/ledger.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The inspection's 整改台账 as an Excel workbook, with the filters of its JSON ledger
+         *     (`limit` and `offset` are ignored): the sheets 整改台账, 签核记录, 退回记录, 延期记录 and 统计.
+         *     Staff get the rows of their own measures.
+         */
+        get: operations["inspection_workbook"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/inspections/{id}/plan": {
         parameters: {
             query?: never;
@@ -611,6 +632,31 @@ export interface paths {
         };
         /** Every measure the caller may see, filtered, sorted and paged. */
         get: operations["list_measures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/measures/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The measure list as a document: every measure the caller may see that matches the filters
+         *     of `GET /measures` (`limit` and `offset` are ignored: all of them, in the list's order).
+         *     Staff get their own measures; a supervisor of the education bureau every school it
+         *     supervises, with a 单位 column. The workbook has the sheets 整改台账 (one row per measure,
+         *     category and problem merged over their rows), 签核记录, 退回记录, 延期记录 and 统计; the CSV
+         *     is the ledger sheet alone, UTF-8 with a byte order mark. An unknown `format` is refused with
+         *     422 `validation_failed` (`/format`: `unsupported_file_type`).
+         */
+        get: operations["export_measures"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1457,6 +1503,11 @@ export interface components {
             public_label?: string | null;
         };
         /**
+         * Format: binary
+         * @description The bytes of a document.
+         */
+        Document: string;
+        /**
          * @description The formats a report or plan is rendered in.
          * @enum {string}
          */
@@ -1499,6 +1550,11 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
+        /**
+         * @description What an export is written as.
+         * @enum {string}
+         */
+        ExportFormat: "xlsx" | "csv";
         /** @enum {string} */
         ExtensionDecision: "approve" | "reject";
         ExtensionDecisionInput: {
@@ -5198,6 +5254,90 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    inspection_workbook: {
+        parameters: {
+            query?: {
+                inspection_id?: number;
+                category_id?: number;
+                problem_id?: number;
+                status?: components["schemas"]["MeasureStatus"];
+                kind?: components["schemas"]["MeasureKind"];
+                responsible_leader_id?: number;
+                lead_department_id?: number;
+                assignee_id?: number;
+                /** @description `true`: past the deadline and not done; `false`: the others. */
+                overdue?: boolean;
+                /** @description Deadline on or before this date. */
+                due_before?: string;
+                /**
+                 * @description Not done, with a deadline from today to N days ahead (both included) — the statistics'
+                 *     `due_within_7_days` is this filter with N = 7.
+                 */
+                due_within_days?: number;
+                /** @description Substring of the title, content or progress. */
+                q?: string;
+                /** @description `ordinal` (ledger order, the default), `deadline`, `-deadline`, `updated_at`, `-updated_at`. */
+                sort?: components["schemas"]["MeasureSort"];
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workbook, as an attachment with a Chinese file name (RFC 6266 `filename*`) */
+            200: {
+                headers: {
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["Document"];
+                };
+            };
+            /** @description Malformed request (JSON syntax, query parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is well-formed but invalid; `errors` points at each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
+        };
+    };
     inspection_plan: {
         parameters: {
             query?: {
@@ -5847,6 +5987,82 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_MeasureView"];
+                };
+            };
+            /** @description Malformed request (JSON syntax, query parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is well-formed but invalid; `errors` points at each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    export_measures: {
+        parameters: {
+            query?: {
+                /** @description `xlsx` (the default) or `csv`. */
+                format?: components["schemas"]["ExportFormat"];
+                inspection_id?: number;
+                category_id?: number;
+                problem_id?: number;
+                status?: components["schemas"]["MeasureStatus"];
+                kind?: components["schemas"]["MeasureKind"];
+                responsible_leader_id?: number;
+                lead_department_id?: number;
+                assignee_id?: number;
+                /** @description `true`: past the deadline and not done; `false`: the others. */
+                overdue?: boolean;
+                /** @description Deadline on or before this date. */
+                due_before?: string;
+                /**
+                 * @description Not done, with a deadline from today to N days ahead (both included) — the statistics'
+                 *     `due_within_7_days` is this filter with N = 7.
+                 */
+                due_within_days?: number;
+                /** @description Substring of the title, content or progress. */
+                q?: string;
+                /** @description `ordinal` (ledger order, the default), `deadline`, `-deadline`, `updated_at`, `-updated_at`. */
+                sort?: components["schemas"]["MeasureSort"];
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The document, as an attachment with a Chinese file name (RFC 6266 `filename*`) */
+            200: {
+                headers: {
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["Document"];
+                    "text/csv; charset=utf-8": components["schemas"]["Document"];
                 };
             };
             /** @description Malformed request (JSON syntax, query parameters) */

@@ -250,7 +250,8 @@ export default {
     newVersion: 'New version',
     created: 'Draft created',
     release: 'Approve and release',
-    releaseConfirm: 'Once released, the public edition is final and cannot change; changes need a new version. Release?',
+    releaseConfirm:
+      'Once released, the public edition is final and cannot change; changes need a new version. Release?',
     released: 'Released',
     releasedBy: 'Released by {who} on {at}',
     frozen: 'A released version cannot change; the public edition downloads byte for byte as released.',
@@ -288,7 +289,8 @@ export default {
       openingAuto: 'Empty: made from the inspection team, on-site dates and feedback date',
       organisationAuto: 'Empty: made from the leading group and its changes',
       heading: 'Heading',
-      measuresFromLedger: 'Categories, problems and measures come from the ledger; withheld items and public wording are set on the side-by-side tab.',
+      measuresFromLedger:
+        'Categories, problems and measures come from the ledger; withheld items and public wording are set on the side-by-side tab.',
       closing: 'Closing',
       office: 'Contact office',
       phone: 'Phone',

@@ -134,10 +134,30 @@ fn filtered<'a>(s: &'a LedgerScope, q: &'a MeasureQuery, today: NaiveDate) -> me
 
 /// The page asked for, once the query's numbers are checked.
 fn bounds(q: &MeasureQuery) -> AppResult<(i64, i64)> {
+    check_filters(q)?;
+    page_bounds(q.limit, q.offset)
+}
+
+/// The filters' numbers are in range (paging aside).
+pub fn check_filters(q: &MeasureQuery) -> AppResult<()> {
     if q.due_within_days.is_some_and(|n| !(1..=366).contains(&n)) {
         return Err(AppError::validation(vec![FieldError::new("/due_within_days", "out_of_range", "between 1 and 366 days")]));
     }
-    page_bounds(q.limit, q.offset)
+    Ok(())
+}
+
+/// A measure an export holds, with what its layout needs to know before the rows come.
+#[derive(Debug, Clone, Copy, Queryable)]
+pub struct Matching {
+    pub id: i64,
+    pub organisation_id: i64,
+    pub inspection_id: i64,
+}
+
+/// Every measure in the scope matching the query's filters, in its order, without paging:
+/// what an export holds, as `GET /measures` would list it page after page.
+pub fn matching(conn: &mut DbConn, s: &LedgerScope, q: &MeasureQuery, today: NaiveDate) -> AppResult<Vec<Matching>> {
+    Ok(sorted(filtered(s, q, today), q.sort).select((measures::id, measures::organisation_id, measures::inspection_id)).load(conn)?)
 }
 
 /// Orders a filtered query (kept apart because `count()` must not carry an ORDER BY).
@@ -308,7 +328,7 @@ pub fn is_overdue(deadline: Option<NaiveDate>, status: &str, today: NaiveDate) -
     deadline.is_some_and(|d| d < today) && !DONE.contains(&status)
 }
 
-#[derive(Debug, Default, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Default, Clone, Serialize, ToSchema, PartialEq)]
 pub struct Counts {
     pub total: i64,
     pub done: i64,
@@ -353,19 +373,24 @@ pub struct StatRow {
 }
 
 fn add(c: &mut Counts, r: &StatRow, today: NaiveDate) {
+    add_to_counts(c, &r.status, r.deadline, today)
+}
+
+/// Counts one measure: what every figure of the statistics (and of the exports) is made of.
+pub fn add_to_counts(c: &mut Counts, status: &str, deadline: Option<NaiveDate>, today: NaiveDate) {
     c.total += 1;
-    let done = DONE.contains(&r.status.as_str());
+    let done = DONE.contains(&status);
     if done {
         c.done += 1;
     }
-    if is_overdue(r.deadline, &r.status, today) {
+    if is_overdue(deadline, status, today) {
         c.overdue += 1;
     }
     let (first, last) = due_soon_window(today, DUE_SOON_DAYS);
-    if !done && r.deadline.is_some_and(|d| d >= first && d <= last) {
+    if !done && deadline.is_some_and(|d| d >= first && d <= last) {
         c.due_within_7_days += 1;
     }
-    *c.by_status.entry(r.status.clone()).or_default() += 1;
+    *c.by_status.entry(status.to_string()).or_default() += 1;
     c.completion_rate = c.done as f64 / c.total as f64;
 }
 
