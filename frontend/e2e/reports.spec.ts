@@ -1,0 +1,72 @@
+import { expect, test } from '@playwright/test'
+import { shoot, signIn } from './helpers'
+
+test('the coordinator drafts the public report, withholds a measure and prints it; the group leader releases it', async ({
+  page,
+}) => {
+  await signIn(page, 'zgb')
+  await page.goto('/reports')
+  await expect(page.getByRole('heading', { name: '整改情况报告' })).toBeVisible()
+  await page.getByTestId('report-create').click()
+  // A first draft made from the ledger: the whole ledger inside, all of it public so far.
+  await expect(page.getByText('内部稿：3 个方面、30 个问题、105 条措施')).toBeVisible()
+  await expect(page.getByText('公开稿：3 个方面、30 个问题、105 条措施')).toBeVisible()
+
+  // The free text and the document number, saved with the version read.
+  await page.getByRole('tab', { name: '编辑文字' }).click()
+  const form = page.getByTestId('report-form')
+  await form.getByLabel('发文字号').fill('长职组〔2021〕20号')
+  await page.getByTestId('process-text').fill('学校党委严格执行整改程序，逐项对账销号。')
+  await page.getByTestId('report-save').click()
+  await expect(page.locator('.el-message--success').filter({ hasText: '已保存' })).toBeVisible()
+
+  // One measure not for publication: struck through on the left, gone from the public edition.
+  await page.getByRole('tab', { name: '内部稿与公开稿对照' }).click()
+  const compare = page.getByTestId('report-compare')
+  await expect(compare).toContainText('长职组〔2021〕20号')
+  await compare.getByTestId('withhold').nth(1).click()
+  await expect(page.getByText('公开稿：3 个方面、30 个问题、104 条措施')).toBeVisible()
+  await expect(compare.getByText('（不公开）')).toHaveCount(1)
+  await expect(compare.locator('.para.withheld')).toHaveCount(1)
+  await shoot(page, 'zh-CN-report-compare')
+
+  // The print view shows the public edition as it will be printed.
+  await page.getByRole('tab', { name: '打印预览' }).click()
+  const sheet = page.frameLocator('[data-test=print-frame]')
+  await expect(sheet.getByText('关于巡察反馈问题整改情况的报告').first()).toBeVisible()
+  await expect(sheet.getByText('（社会公开稿）')).toBeVisible()
+  // (Not through shoot(): a document in a frame keeps Chromium's network from counting as idle.)
+  await page.screenshot({ path: 'screenshots/zh-CN-report-print.png', fullPage: true, animations: 'disabled' })
+
+  // The Word document downloads under its Chinese name.
+  await page.getByTestId('report-download').click()
+  const download = page.waitForEvent('download')
+  await page.getByTestId('report-docx').click()
+  expect((await download).suggestedFilename()).toMatch(/\.docx$/)
+
+  // The leader of the leading group releases it; it is frozen with its digest.
+  await signIn(page, 'zhanghc')
+  await page.goto('/reports')
+  await expect(page.getByTestId('report-create')).toHaveCount(0)
+  await page.getByTestId('report-release').click()
+  await page.locator('.el-message-box').getByRole('button', { name: '审定发布' }).click()
+  const released = page.getByTestId('report-released')
+  await expect(released).toContainText('张红昌')
+  await expect(released).toContainText(/SHA-256 [0-9a-f]{64}/)
+  await expect(page.getByTestId('report-release')).toHaveCount(0)
+  await shoot(page, 'zh-CN-report-released')
+})
+
+test('the ledger exports what its filters show as an Excel 台账', async ({ page }) => {
+  await signIn(page, 'zgb')
+  await page.goto('/ledger')
+  await expect(page.locator('.el-table__row').first()).toBeVisible()
+  await page.getByTestId('export').click()
+  const download = page.waitForEvent('download')
+  await page.getByTestId('export-xlsx').click()
+  const file = await download
+  expect(file.suggestedFilename()).toMatch(/\.xlsx$/)
+  const bytes = await (await file.createReadStream())!.toArray()
+  // An XLSX is a zip: it starts with PK.
+  expect(Buffer.concat(bytes).subarray(0, 2).toString()).toBe('PK')
+})
