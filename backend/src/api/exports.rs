@@ -6,7 +6,7 @@ use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{get, web, HttpResponse};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::evidence::content_disposition;
@@ -21,12 +21,6 @@ use crate::state::AppState;
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(export_measures).service(inspection_workbook);
 }
-
-/// The bytes of a document.
-#[derive(ToSchema)]
-#[schema(value_type = String, format = Binary)]
-#[allow(dead_code)]
-pub struct Document(Vec<u8>);
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -60,7 +54,7 @@ fn scratch(state: &AppState) -> std::path::PathBuf {
 /// 422 `validation_failed` (`/format`: `unsupported_file_type`).
 #[utoipa::path(tag = "measures", security(("bearer" = [])), params(ExportQuery, MeasureQuery),
     responses((status = 200, description = "The document, as an attachment with a Chinese file name (RFC 6266 `filename*`)",
-            content((Document = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (Document = "text/csv; charset=utf-8")),
+            content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (Vec<u8> = "text/csv; charset=utf-8")),
             headers(("Content-Disposition" = String))),
         BadRequest, Unauthorized, Invalid))]
 #[get("/measures/export")]
@@ -82,7 +76,7 @@ async fn export_measures(
 /// Staff get the rows of their own measures.
 #[utoipa::path(tag = "inspections", security(("bearer" = [])), params(("id" = i64, Path), MeasureQuery),
     responses((status = 200, description = "The workbook, as an attachment with a Chinese file name (RFC 6266 `filename*`)",
-            content((Document = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
+            content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
             headers(("Content-Disposition" = String))),
         BadRequest, Unauthorized, NotFound, Invalid))]
 #[get("/inspections/{id}/ledger.xlsx")]

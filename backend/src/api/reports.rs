@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::{with_etag, Json, BadRequest, Forbidden, IfMatch, Invalid, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized};
+use super::{with_etag, BadRequest, Forbidden, IfMatch, Invalid, Json, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized};
 use crate::auth::{AnyCaller, Authorized};
 use crate::domain::reports::store::{self, Format, Rendered, ReportDetail, ReportPatch, ReportView};
 use crate::domain::Page;

@@ -323,7 +323,9 @@ pub fn seed_county(conn: &mut DbConn) -> AppResult<usize> {
                         onsite_end: None,
                         feedback_date: Some(today - chrono::Duration::days(120 * (4 - round as i64))),
                         deadline: None,
-                        status: Some(if round == 3 { InspectionStatus::Rectifying } else { InspectionStatus::Closed }),
+                        // Under way: an inspection is closed by the close-out of its last problem, not
+                        // created closed (and these have open measures).
+                        status: Some(InspectionStatus::Rectifying),
                         leading_group: Vec::new(),
                     },
                 )?;

@@ -327,6 +327,7 @@ fn observed(row: &Row, call: &Call, r: &Resp) -> Outcome {
             Find::Any if !items.is_empty() => Outcome::Allowed,
             // A ledger row holds its measure.
             Find::Id(id) if items.iter().any(|i| i["id"] == id || i["measure"]["id"] == id) => Outcome::Allowed,
+            Find::Text(ref text) if r.body.contains(text.as_str()) => Outcome::Allowed,
             _ => Outcome::NotListed,
         };
     }
@@ -362,11 +363,13 @@ impl Target {
 }
 
 /// What a list must hold for the object to be listed.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 enum Find {
     Nothing,
     Id(i64),
     Any,
+    /// A document (CSV) that holds this text.
+    Text(String),
 }
 
 #[derive(Clone, Debug)]
@@ -868,6 +871,16 @@ impl<'a> Walk<'a> {
             ("GET", "/api/v1/inspections/{id}/reports") => {
                 path = row.path.replace("{id}", &w.inspection.to_string());
                 (Body::None, Find::Id(t.id))
+            }
+            // The export holds a measure by its title (as the CSV's 整改措施 cell has it).
+            ("GET", "/api/v1/measures/export") => {
+                let measure = self.app.get(&format!("/api/v1/measures/{}", t.id), &self.session("admin"));
+                let title = measure.json["title"].as_str().expect("the measure's title").to_string();
+                (Body::None, list(format!("?format=csv&problem_id={}", w.problem), Find::Text(title)))
+            }
+            ("GET", "/api/v1/inspections/{id}/ledger.xlsx") => {
+                path = row.path.replace("{id}", &w.inspection.to_string());
+                (Body::None, Find::Nothing)
             }
             ("GET", "/api/v1/problems/{id}/measures") => {
                 path = row.path.replace("{id}", &w.problem.to_string());

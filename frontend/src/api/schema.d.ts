@@ -1503,11 +1503,6 @@ export interface components {
             public_label?: string | null;
         };
         /**
-         * Format: binary
-         * @description The bytes of a document.
-         */
-        Document: string;
-        /**
          * @description The formats a report or plan is rendered in.
          * @enum {string}
          */
@@ -5296,7 +5291,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["Document"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             /** @description Malformed request (JSON syntax, query parameters) */
@@ -6061,8 +6056,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["Document"];
-                    "text/csv; charset=utf-8": components["schemas"]["Document"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    "text/csv; charset=utf-8": string;
                 };
             };
             /** @description Malformed request (JSON syntax, query parameters) */

@@ -20,11 +20,11 @@ use super::model::{self, differences, Contact, Difference, Edition, Headings, Pu
 use super::redact::Redaction;
 use super::snapshot::{Member, SnapCategory, SnapMeasure, SnapProblem, Snapshot};
 use super::{docx, html, plan};
-use crate::domain::precondition::Precondition;
 use crate::auth::{Caller, Role};
 use crate::db::{write_tx, DbConn};
 use crate::domain::ledger::inspections::visible as visible_inspection;
 use crate::domain::ledger::{edits_ledger, refuse_edit, today_in, GroupRole, LedgerScope, MeasureKind};
+use crate::domain::precondition::Precondition;
 use crate::domain::{audit, check, now, optional_text, required_text, utc, Page};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::models::Inspection;
