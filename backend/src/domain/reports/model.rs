@@ -301,12 +301,18 @@ fn measure_text(label: &str, m: &SnapMeasure, wording: Option<&str>) -> String {
     let body = measure_body(m, wording);
     let title = m.title.trim();
     let mut text = String::from(label);
-    text.push_str(title);
-    if !body.is_empty() {
-        if !title.ends_with(['。', '；', '！', '？', '.']) {
-            text.push('。');
-        }
+    // A title cut short (`转变作风，抓早抓小，…`) is the start of its text: the text says it once.
+    let stem = title.strip_suffix('…').map(|t| t.trim_end_matches(['，', ',', '、', '…']));
+    if stem.is_some_and(|s| !s.is_empty() && body.starts_with(s)) {
         text.push_str(&body);
+    } else {
+        text.push_str(title);
+        if !body.is_empty() {
+            if !title.ends_with(['。', '；', '！', '？', '.']) {
+                text.push('。');
+            }
+            text.push_str(&body);
+        }
     }
     let missing: Vec<&str> = m.document_numbers.iter().map(|n| n.trim()).filter(|n| !n.is_empty() && !text.contains(n)).collect();
     if !missing.is_empty() {
@@ -682,6 +688,8 @@ pub(crate) mod tests {
     fn a_measure_reads_its_progress_and_the_numbers_of_its_evidence() {
         let mut m = measure(1, 1, "修订制度", "修订制度。修订《党委议事规则》。");
         assert_eq!(measure_text("①", &m, None), "①修订制度。修订《党委议事规则》。");
+        let cut = measure(2, 1, "转变作风，抓早抓小，…", "转变作风，抓早抓小，加大提醒谈话力度。");
+        assert_eq!(measure_text("①", &cut, None), "①转变作风，抓早抓小，加大提醒谈话力度。");
         m.progress = "已印发《党委议事规则》（长职组〔2021〕16号）。".into();
         m.document_numbers = vec!["长职组〔2021〕16号".into(), "长职组〔2021〕10号".into()];
         assert_eq!(measure_text("①", &m, None), "①修订制度。已印发《党委议事规则》（长职组〔2021〕16号）。（文号：长职组〔2021〕10号）");
