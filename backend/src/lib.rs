@@ -27,7 +27,7 @@ use actix_web::{dev::Server, middleware::from_fn, web, App, HttpServer};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::error::{json_error, query_error, AppError};
+use crate::error::{json_error, query_error};
 use crate::state::AppState;
 
 /// Builds the HTTP server on an already bound listener (tests bind port 0).
@@ -51,7 +51,7 @@ pub fn server(state: web::Data<AppState>, listener: TcpListener) -> std::io::Res
             .app_data(methods.clone())
             .app_data(web::JsonConfig::default().limit(max_json).error_handler(|e, _| json_error(e).into()))
             .app_data(web::QueryConfig::default().error_handler(|e, _| query_error(e).into()))
-            .app_data(web::PathConfig::default().error_handler(|_, _| AppError::not_found().into()))
+            .app_data(web::PathConfig::default().error_handler(|_, req| api::Methods::path_error(req).into()))
             .configure(api::ops::routes)
             .service(utoipa_actix_web::scope("/api/v1").configure(api::routes))
             .into_app()

@@ -17,6 +17,13 @@ test('the coordinator drafts the public report, withholds a measure and prints i
   const form = page.getByTestId('report-form')
   await form.getByLabel('发文字号').fill('长职组〔2021〕20号')
   await page.getByTestId('process-text').fill('学校党委严格执行整改程序，逐项对账销号。')
+  // A word to mask, entered twice, is listed once.
+  for (let i = 0; i < 2; i++) {
+    await page.getByTestId('redaction-term').fill('张达政')
+    await page.getByTestId('redaction-term').press('Enter')
+  }
+  await expect(form.locator('.terms .el-tag')).toHaveText(['张达政'])
+  await expect(page.locator('.el-message').filter({ hasText: '“张达政”已在列表中' })).toBeVisible()
   await page.getByTestId('report-save').click()
   await expect(page.locator('.el-message--success').filter({ hasText: '已保存' })).toBeVisible()
 
@@ -24,6 +31,8 @@ test('the coordinator drafts the public report, withholds a measure and prints i
   await page.getByRole('tab', { name: '内部稿与公开稿对照' }).click()
   const compare = page.getByTestId('report-compare')
   await expect(compare).toContainText('长职组〔2021〕20号')
+  // The masked word is marked in the internal edition and hidden in the public one.
+  await expect(compare.locator('mark.mask').filter({ hasText: '张达政' }).first()).toBeVisible()
   await compare.getByTestId('withhold').nth(1).click()
   await expect(page.getByText('公开稿：3 个方面、30 个问题、104 条措施')).toBeVisible()
   await expect(compare.getByText('（不公开）')).toHaveCount(1)

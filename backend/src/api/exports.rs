@@ -51,7 +51,7 @@ fn scratch(state: &AppState) -> std::path::PathBuf {
 /// supervises, with a 单位 column. The workbook has the sheets 整改台账 (one row per measure,
 /// category and problem merged over their rows), 签核记录, 退回记录, 延期记录 and 统计; the CSV
 /// is the ledger sheet alone, UTF-8 with a byte order mark. An unknown `format` is refused with
-/// 422 `validation_failed` (`/format`: `unsupported_file_type`).
+/// 422 `validation_failed` (`/format`: `unsupported_file_type`). `limit` and `offset` do not apply.
 #[utoipa::path(tag = "measures", security(("bearer" = [])), params(ExportQuery, MeasureQuery),
     responses((status = 200, description = "The document, as an attachment with a Chinese file name (RFC 6266 `filename*`)",
             content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (Vec<u8> = "text/csv; charset=utf-8")),
@@ -65,6 +65,8 @@ async fn export_measures(
     q: web::Query<MeasureQuery>,
 ) -> AppResult<HttpResponse> {
     let format = f.format()?;
+    // A whole export: `limit` and `offset` do not apply, but they are still checked.
+    crate::domain::page_bounds(q.limit, q.offset)?;
     let dir = scratch(&state);
     let caller = auth.caller;
     let export = state.db(move |c| read::measures_export(c, &caller, q.into_inner(), format, &dir)).await?;
@@ -86,6 +88,7 @@ async fn inspection_workbook(
     id: web::Path<i64>,
     q: web::Query<MeasureQuery>,
 ) -> AppResult<HttpResponse> {
+    crate::domain::page_bounds(q.limit, q.offset)?;
     let (id, dir, caller) = (id.into_inner(), scratch(&state), auth.caller);
     let export = state.db(move |c| read::inspection_workbook(c, &caller, id, q.into_inner(), &dir)).await?;
     respond(export)

@@ -204,9 +204,24 @@ impl Methods {
         Self(routes)
     }
 
-    /// `Allow` for a path the API has, whatever the method asked.
+    /// `Allow` for a path the API has, whatever the method asked: of the routes that match, the
+    /// most literal one (`/measures/export` rather than `/measures/{id}`).
     pub fn allowed(&self, path: &str) -> Option<&str> {
-        self.0.iter().find(|(def, _)| def.is_match(path)).map(|(_, allow)| allow.as_str())
+        self.0
+            .iter()
+            .filter(|(def, _)| def.is_match(path))
+            .min_by_key(|(def, _)| def.pattern().unwrap_or_default().matches('{').count())
+            .map(|(_, allow)| allow.as_str())
+    }
+
+    /// The answer to a request whose path segments did not parse: 405 when the path is another
+    /// route's that does not take this method (`PATCH /measures/export`), else 404.
+    pub fn path_error(req: &HttpRequest) -> AppError {
+        let allow = req.app_data::<actix_web::web::Data<Methods>>().and_then(|m| m.allowed(req.path()));
+        match allow {
+            Some(allow) if !allow.split(", ").any(|m| m == req.method().as_str()) => AppError::method_not_allowed(allow.to_string()),
+            _ => AppError::not_found(),
+        }
     }
 }
 

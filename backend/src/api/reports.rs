@@ -57,7 +57,8 @@ async fn list_reports(
 /// A new draft of the inspection's report (coordinator): the editable parts of the latest
 /// version, or a first draft made from the ledger.
 #[utoipa::path(tag = "reports", security(("bearer" = [])), params(("id" = i64, Path, description = "Inspection id")),
-    responses((status = 201, description = "Created", body = ReportDetail, headers(("ETag" = String))), Unauthorized, Forbidden, NotFound))]
+    responses((status = 201, description = "Created", body = ReportDetail, headers(("ETag" = String))), Unauthorized, Forbidden, NotFound,
+        (status = 409, description = "A draft is open (`draft_open`): edit or release it first", body = Problem, content_type = "application/problem+json")))]
 #[post("/inspections/{id}/reports")]
 async fn create_report(auth: Authorized<AnyCaller>, state: web::Data<AppState>, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let (id, who) = (id.into_inner(), auth.caller);

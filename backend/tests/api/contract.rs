@@ -16,6 +16,11 @@ on_both_databases!(a_wrong_method_is_405_with_allow_and_an_unknown_path_404, |ap
     // Also before signing in: the method is wrong whoever asks.
     app.call("DELETE", "/healthz", None, None, &[]).problem(405, "method_not_allowed");
     app.call("GET", "/api/v1/users/7/nothing", Some(&zgb), None, &[]).problem(404, "not_found");
+    // A literal route beside a templated one: the literal one's methods.
+    let r = app.call("PATCH", "/api/v1/measures/export", Some(&zgb), Some(json!({})), &[("If-Match", "*")]);
+    r.problem(405, "method_not_allowed");
+    assert_eq!(r.header("allow"), Some("GET"));
+    app.call("GET", "/api/v1/measures/abc", Some(&zgb), None, &[]).problem(404, "not_found");
 });
 
 on_both_databases!(if_match_follows_rfc_9110, |app: &TestApp| {

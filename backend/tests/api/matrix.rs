@@ -311,6 +311,8 @@ fn spoils(row: &Row) -> bool {
     row.method == "DELETE"
         || MOVES_ON.iter().any(|s| row.path.ends_with(s))
         || row.path == "/api/v1/measures/{id}/extensions"
+        // A new draft of the report: the next caller needs none open.
+        || (row.method == "POST" && row.path == "/api/v1/inspections/{id}/reports")
         || row.object.contains("another responsible leader")
 }
 
@@ -729,6 +731,9 @@ impl<'a> Walk<'a> {
                 Target { id: id(&built(self.app.post("/api/v1/api-tokens", &admin, body), "a token")), ..Target::org(org) }
             }
             "an inspection" => {
+                if (row.method.as_str(), row.path.as_str()) == ("POST", "/api/v1/inspections/{id}/reports") {
+                    self.release_open_draft(w);
+                }
                 let at = format!("/api/v1/inspections/{}", w.inspection);
                 let categories: Vec<i64> = self.read(&format!("{at}/categories")).as_array().unwrap().iter().map(id).collect();
                 Target::of(&self.read(&at), org, at).with(json!(categories))
@@ -825,9 +830,20 @@ impl<'a> Walk<'a> {
         Ok(t)
     }
 
+    /// One draft at a time: a draft left by an earlier cell or fixture is released first.
+    fn release_open_draft(&self, w: &World) {
+        let listed = self.app.get(&format!("/api/v1/inspections/{}/reports", w.inspection), &self.session(w.coordinator));
+        if let Some(open) = listed.json["items"].as_array().and_then(|l| l.first()).filter(|r| r["status"] == "draft") {
+            let release = format!("/api/v1/reports/{}/release", id(open));
+            let r = self.app.call("POST", &release, Some(&self.session(w.leader)), None, &[("If-Match", &if_match(open))]);
+            built(r, "the release of an earlier draft");
+        }
+    }
+
     /// A draft of the report of the school's inspection (released by its group leader).
     fn report(&self, w: &World, org: i64, released: bool) -> Target {
         let path = format!("/api/v1/inspections/{}/reports", w.inspection);
+        self.release_open_draft(w);
         let mut report = built(self.app.call("POST", &path, Some(&self.session(w.coordinator)), None, &[]), "a report")["report"].clone();
         if released {
             let release = format!("/api/v1/reports/{}/release", id(&report));

@@ -259,6 +259,8 @@ on_the_demo_ledger!(release_freezes_the_report_for_ever, |app: &TestApp| {
     assert_eq!(next["report"]["number"], 2);
     assert_eq!(next["report"]["content"]["document_number"], "长职组〔2021〕20号");
     assert_eq!(next["report"]["content"]["dated"], Value::Null);
+    // One draft at a time: it is the version the leader will release.
+    app.call("POST", &format!("/api/v1/inspections/{}/reports", inspection(app, &zgb)), Some(&zgb), None, &[]).problem(409, "draft_open");
     let list = app.get(&format!("/api/v1/inspections/{}/reports", inspection(app, &zgb)), &zgb).ok(200).clone();
     assert_eq!(
         list["items"].as_array().unwrap().iter().map(|r| r["status"].clone()).collect::<Vec<_>>(),

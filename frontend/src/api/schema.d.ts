@@ -654,7 +654,7 @@ export interface paths {
          *     supervises, with a 单位 column. The workbook has the sheets 整改台账 (one row per measure,
          *     category and problem merged over their rows), 签核记录, 退回记录, 延期记录 and 统计; the CSV
          *     is the ledger sheet alone, UTF-8 with a byte order mark. An unknown `format` is refused with
-         *     422 `validation_failed` (`/format`: `unsupported_file_type`).
+         *     422 `validation_failed` (`/format`: `unsupported_file_type`). `limit` and `offset` do not apply.
          */
         get: operations["export_measures"];
         put?: never;
@@ -5599,7 +5599,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            409: components["responses"]["Conflict"];
+            /** @description A draft is open (`draft_open`): edit or release it first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             503: components["responses"]["Unavailable"];
         };
     };

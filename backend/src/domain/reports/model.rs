@@ -60,19 +60,27 @@ pub struct ReportContent {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Headings {
+    #[schema(min_length = 1, max_length = 60)]
     pub organisation: String,
+    #[schema(min_length = 1, max_length = 60)]
     pub process: String,
+    #[schema(min_length = 1, max_length = 60)]
     pub measures: String,
+    #[schema(min_length = 1, max_length = 60)]
     pub next_steps: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Contact {
+    #[schema(max_length = 40)]
     pub phone: String,
     /// The office answering the phone, e.g. 党政办公室.
+    #[schema(max_length = 60)]
     pub office: String,
+    #[schema(max_length = 100)]
     pub address: String,
+    #[schema(max_length = 10)]
     pub postcode: String,
 }
 
@@ -80,6 +88,7 @@ pub struct Contact {
 #[serde(deny_unknown_fields)]
 pub struct PublicWording {
     pub measure_id: i64,
+    #[schema(min_length = 1, max_length = 2000)]
     pub text: String,
 }
 

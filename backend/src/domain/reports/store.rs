@@ -403,6 +403,10 @@ pub fn create(conn: &mut DbConn, caller: &Caller, inspection_id: i64) -> AppResu
             .select(ReportRow::as_select())
             .first(conn)
             .optional()?;
+        // One draft at a time, and always the newest version: the one the leader releases.
+        if latest.as_ref().is_some_and(|r| r.status == "draft") {
+            return Err(AppError::conflict("draft_open", "the report already has a draft; edit or release it first"));
+        }
         let content = match &latest {
             Some(r) => ReportContent { dated: None, ..parse_content(r)? },
             None => ReportContent::initial(&snapshot(conn, &i, &scope)?),
@@ -434,19 +438,26 @@ pub fn create(conn: &mut DbConn, caller: &Caller, inspection_id: i64) -> AppResu
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportPatch {
+    #[schema(max_length = 60)]
     pub masthead: Option<String>,
+    #[schema(max_length = 40)]
     pub document_number: Option<String>,
+    #[schema(min_length = 1, max_length = 60)]
     pub issuer: Option<String>,
+    #[schema(min_length = 1, max_length = 100)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "crate::domain::double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 10000)]
     pub opening: Option<Option<String>>,
     pub headings: Option<Headings>,
     #[serde(default, deserialize_with = "crate::domain::double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 10000)]
     pub organisation_text: Option<Option<String>>,
+    #[schema(max_length = 10000)]
     pub process_text: Option<String>,
+    #[schema(max_length = 10000)]
     pub next_steps_text: Option<String>,
+    #[schema(max_length = 2000)]
     pub closing: Option<String>,
     pub contact: Option<Contact>,
     #[serde(default, deserialize_with = "crate::domain::double_option")]
