@@ -61,7 +61,7 @@ test('the coordinator drafts the public report, withholds a measure and prints i
   await page.locator('.el-message-box').getByRole('button', { name: '审定发布' }).click()
   const released = page.getByTestId('report-released')
   await expect(released).toContainText('张红昌')
-  await expect(released).toContainText(/SHA-256 [0-9a-f]{64}/)
+  await expect(released).toContainText(/校验码（SHA-256）：[0-9a-f]{64}/)
   await expect(page.getByTestId('report-release')).toHaveCount(0)
   await shoot(page, 'zh-CN-report-released')
 })

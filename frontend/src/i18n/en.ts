@@ -462,6 +462,14 @@ export default {
     seq: 'Seq',
   },
   fields: {
+    report_number: 'Report version',
+    opening: 'Opening',
+    headings: 'Headings',
+    organisation_text: 'Organisation paragraph',
+    contact: 'Contact',
+    dated: 'Date',
+    withheld: 'Not for publication',
+    redaction: 'Masked',
     masthead: 'Masthead',
     issuer: 'Issuer',
     process_text: 'Procedure',
@@ -578,6 +586,7 @@ export default {
     kind: 'Type',
   },
   actions: {
+    report: { create: 'Report drafted', update: 'Report edited', release: 'Report released' },
     measure: {
       create: 'Measure created',
       update: 'Measure changed',
@@ -639,6 +648,7 @@ export default {
     extension: { approve: 'Extension: granted', reject: 'Extension: refused' },
   },
   entity: {
+    report: 'Report',
     measure: 'Measure',
     problem: 'Problem',
     category: 'Category',
@@ -662,6 +672,15 @@ export default {
   result: { holds: 'Holds', rebound: 'Rebound' },
   decision: { approve: 'Approve', return: 'Return', close: 'Close out', reject: 'Refuse' },
   errors: {
+    draft_open: 'A draft is open; edit or release it first',
+    duplicate: 'Listed twice',
+    invalid_edition: 'No such edition (public or internal)',
+    invalid_term: 'Not a valid word to mask',
+    method_not_allowed: 'This operation is not supported',
+    too_many: 'Too many',
+    unknown_measure: 'This inspection has no such measure',
+    unknown_placeholder: 'The text has a placeholder that is not known',
+    unknown_problem: 'This inspection has no such problem',
     report_released: 'This version is released and cannot change; create a new version',
     unsupported_format: 'This format is not offered',
     generic: 'Failed (error code {code}); try again later or ask your administrator',

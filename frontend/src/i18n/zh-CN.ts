@@ -456,6 +456,14 @@ export default {
     seq: '序号',
   },
   fields: {
+    report_number: '报告版本',
+    opening: '开头段',
+    headings: '各部分标题',
+    organisation_text: '组织领导段落',
+    contact: '联系方式',
+    dated: '成文日期',
+    withheld: '不宜公开事项',
+    redaction: '公开稿隐去',
     masthead: '版头',
     issuer: '发文机关署名',
     process_text: '整改程序',
@@ -572,6 +580,7 @@ export default {
     kind: '消息类型',
   },
   actions: {
+    report: { create: '起草整改报告', update: '修改整改报告', release: '审定发布整改报告' },
     measure: {
       create: '新建措施',
       update: '修改措施',
@@ -623,6 +632,7 @@ export default {
     extension: { approve: '延期申请：批准', reject: '延期申请：不批准' },
   },
   entity: {
+    report: '整改报告',
     measure: '措施',
     problem: '问题',
     category: '方面',
@@ -646,6 +656,15 @@ export default {
   result: { holds: '巩固', rebound: '反弹' },
   decision: { approve: '同意', return: '退回', close: '同意销号', reject: '不批准' },
   errors: {
+    draft_open: '已有未发布的草稿，请先修改或发布该草稿',
+    duplicate: '有重复项',
+    invalid_edition: '没有这个版本（可选社会公开稿或内部审阅稿）',
+    invalid_term: '需隐去的词语无效',
+    method_not_allowed: '不支持这个操作',
+    too_many: '数量过多',
+    unknown_measure: '本轮巡察没有这条整改措施',
+    unknown_placeholder: '文中有无法识别的占位符',
+    unknown_problem: '本轮巡察没有这个问题',
     report_released: '该版本已发布，不能修改；请新建版本',
     unsupported_format: '不支持该文件格式',
     generic: '操作失败（错误代码 {code}），请稍后重试或联系管理员',

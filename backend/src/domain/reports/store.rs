@@ -427,8 +427,7 @@ pub fn create(conn: &mut DbConn, caller: &Caller, inspection_id: i64) -> AppResu
             ))
             .returning(reports::all_columns)
             .get_result(conn)?;
-        let summary = serde_json::json!({"inspection_id": i.id, "number": number, "copied_from": latest.map(|r| r.id)});
-        audit::record(conn, caller, i.organisation_id, "report.create", ("report", row.id), summary)?;
+        audit::record(conn, caller, i.organisation_id, "report.create", ("report", row.id), audit_summary(number, &content))?;
         detail(conn, &row, &i, &scope)
     })
 }
@@ -595,6 +594,39 @@ fn apply_patch(conn: &mut DbConn, i: &Inspection, mut c: ReportContent, p: Repor
     Ok(c)
 }
 
+/// A report's editable parts as the audit log keeps them: flat text, one field per part, so that
+/// the log shows each change from → to (nested parts joined, lists counted).
+fn audit_summary(number: i32, c: &ReportContent) -> serde_json::Value {
+    let joined = |parts: &[&str]| parts.iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>().join("；");
+    let h = &c.headings;
+    let ct = &c.contact;
+    let r = &c.redaction;
+    let rules: Vec<&str> = [(r.names, "人名"), (r.phone_numbers, "电话号码"), (r.id_numbers, "身份证号"), (r.amounts, "金额")]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, name)| *name)
+        .collect();
+    let redaction = joined(&[&rules.join("、"), &r.terms.join("、")]);
+    serde_json::json!({
+        "report_number": number,
+        "masthead": c.masthead,
+        "document_number": c.document_number,
+        "title": c.title,
+        "issuer": c.issuer,
+        "opening": c.opening,
+        "headings": joined(&[&h.organisation, &h.process, &h.measures, &h.next_steps]),
+        "organisation_text": c.organisation_text,
+        "process_text": c.process_text,
+        "next_steps_text": c.next_steps_text,
+        "closing": c.closing,
+        "contact": joined(&[&ct.office, &ct.phone, &ct.address, &ct.postcode]),
+        "dated": c.dated,
+        "withheld": c.withheld_problems.len() + c.withheld_measures.len(),
+        "public_wording": c.public_wording.len(),
+        "redaction": redaction,
+    })
+}
+
 pub fn update(conn: &mut DbConn, caller: &Caller, id: i64, expected: &Precondition, patch: ReportPatch) -> AppResult<ReportDetail> {
     write_tx(conn, |conn| {
         let (row, i) = editable(conn, caller, id, expected)?;
@@ -607,8 +639,7 @@ pub fn update(conn: &mut DbConn, caller: &Caller, id: i64, expected: &Preconditi
             .get_result::<ReportRow>(conn)
             .optional()?
             .ok_or_else(AppError::version_mismatch)?;
-        let summary = serde_json::to_value(&content).map_err(AppError::internal)?;
-        audit::record(conn, caller, i.organisation_id, "report.update", ("report", id), summary)?;
+        audit::record(conn, caller, i.organisation_id, "report.update", ("report", id), audit_summary(row.number, &content))?;
         let (_, scope) = visible_inspection(conn, caller, i.id)?;
         detail(conn, &row, &i, &scope)
     })
@@ -671,8 +702,7 @@ pub fn release(conn: &mut DbConn, caller: &Caller, id: i64, expected: &Precondit
             .get_result::<ReportRow>(conn)
             .optional()?
             .ok_or_else(AppError::version_mismatch)?;
-        let summary =
-            serde_json::json!({"inspection_id": i.id, "number": row.number, "sha256": sha, "size": bytes.len(), "dated": content.dated});
+        let summary = serde_json::json!({"report_number": row.number, "sha256": sha, "size": bytes.len(), "dated": content.dated});
         audit::record(conn, caller, i.organisation_id, "report.release", ("report", id), summary)?;
         detail(conn, &row, &i, &scope)
     })
