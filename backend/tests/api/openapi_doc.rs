@@ -87,3 +87,51 @@ fn the_document_states_what_strict_clients_rely_on() {
     let content = &doc["paths"]["/api/v1/evidence/{id}/content"]["get"]["responses"]["200"]["content"];
     assert!(content.get("application/pdf").is_some() && content.get("image/jpeg").is_some(), "{content}");
 }
+
+/// utoipa names a schema after its Rust type and keeps the last one registered under a name: two
+/// types of one name in different modules would silently replace each other in the document.
+#[test]
+fn schema_names_are_unique() {
+    fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                rust_files(&p, out);
+            } else if p.extension().is_some_and(|e| e == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    rust_files(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src")), &mut files);
+    let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let mut clashes = Vec::new();
+    for file in files {
+        let source = std::fs::read_to_string(&file).unwrap();
+        let lines: Vec<&str> = source.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if !(line.trim_start().starts_with("#[derive(") && line.contains("ToSchema")) {
+                continue;
+            }
+            // The item the derive belongs to, and a `#[schema(as = …)]` that renames it.
+            let mut renamed = None;
+            for next in &lines[i + 1..(i + 8).min(lines.len())] {
+                let t = next.trim_start();
+                if let Some(rest) = t.strip_prefix("#[schema(as = ") {
+                    renamed = Some(rest.trim_end_matches(")]").to_string());
+                }
+                let item = t.strip_prefix("pub ").unwrap_or(t);
+                if let Some(rest) = item.strip_prefix("struct ").or_else(|| item.strip_prefix("enum ")) {
+                    let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                    let name = renamed.take().unwrap_or(name);
+                    let at = format!("{}:{}", file.display(), i + 1);
+                    if let Some(first) = seen.insert(name.clone(), at.clone()) {
+                        clashes.push(format!("{name}: {first} and {at}"));
+                    }
+                    break;
+                }
+            }
+        }
+    }
+    assert!(clashes.is_empty(), "schemas of the same name replace each other in the OpenAPI document:\n{}", clashes.join("\n"));
+}
