@@ -35,7 +35,7 @@ fn workbook(app: &TestApp, path: &str, token: &str) -> Xlsx<Cursor<Vec<u8>>> {
     assert_eq!(status, 200, "{path}: {}", String::from_utf8_lossy(&body));
     assert_eq!(header(&headers, "content-type"), XLSX);
     let disposition = header(&headers, "content-disposition");
-    assert!(disposition.starts_with("attachment; filename=\""), "{disposition}");
+    assert!(disposition.starts_with("attachment; filename=\"ledger_"), "{disposition}");
     // 整改台账, percent-encoded as RFC 6266 / 8187 want it.
     assert!(disposition.contains("filename*=UTF-8''") && disposition.contains("%E6%95%B4%E6%94%B9%E5%8F%B0%E8%B4%A6"), "{disposition}");
     assert!(disposition.contains(".xlsx"), "{disposition}");
