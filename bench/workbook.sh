@@ -56,6 +56,8 @@ for DB in $DATABASES; do
     SERVER=$!
     trap 'kill $SERVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
     for _ in $(seq 1 100); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
+    # Another server on the port would answer instead.
+    kill -0 $SERVER 2>/dev/null || { cat "$DATA/server.log"; exit 1; }
     TOKEN=$(curl -sf -X POST "$BASE/api/v1/auth/login" -H 'Content-Type: application/json' \
         -d '{"username":"majp","password":"Rectify@2021"}' | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
     TOTAL=$(curl -sf -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/measures?limit=1" | sed -E 's/.*"total":([0-9]+).*/\1/')
@@ -94,7 +96,8 @@ SH
 import csv, io, re, sys, zipfile
 with zipfile.ZipFile(sys.argv[1]) as z:
     sheet = z.read("xl/worksheets/sheet1.xml").decode()
-rows = len(re.findall(r"<row ", sheet)) - 4
+# Below the four heading rows: the measures, then the colours' legend.
+rows = len(re.findall(r"<row ", sheet)) - 5
 with open(sys.argv[2], encoding="utf-8-sig", newline="") as f:
     lines = sum(1 for _ in csv.reader(f)) - 1
 print(f"check: the workbook's ledger sheet has {rows} measure rows, the CSV {lines}")

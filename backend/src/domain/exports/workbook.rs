@@ -37,6 +37,9 @@ const CELL_MAX: usize = 32_767;
 
 const FONT: &str = "宋体";
 
+/// What the status colours mean (each status cell also says it in words).
+const LEGEND: &str = "注：状态底色——红：已逾期或今天到期；黄：7 天内到期；蓝：时限未到；绿：已完成（含长期坚持）。";
+
 struct Formats {
     title: Format,
     note: Format,
@@ -410,6 +413,9 @@ impl LedgerWorkbook {
             ws.set_column_width(c as u16, (self.widths[c] + 2.0).clamp(min, max))?;
         }
         ws.autofilter(3, 0, last_row, last_col)?;
+        // A closing line below the rows, which also keeps the last row's height from being
+        // written twice (the writer repeats the row options of a sheet's final row).
+        ws.merge_range(last_row + 2, 0, last_row + 2, last_col, LEGEND, &self.formats.note)?;
         for sheet in [&self.signoffs, &self.returns, &self.extensions] {
             let ws = self.book.worksheet_from_index(sheet.index)?;
             ws.autofilter(0, 0, sheet.next_row.max(2) - 1, sheet.columns - 1)?;
@@ -711,7 +717,7 @@ mod tests {
             .unwrap()
             .iter()
             .map(|d| format!("{:?}-{:?}", d.start, d.end))
-            .filter(|m| !m.starts_with("(0,") && !m.starts_with("(1,") && !m.starts_with("(2,"))
+            .filter(|m| !m.starts_with("(0,") && !m.starts_with("(1,") && !m.starts_with("(2,") && !m.starts_with("(10,"))
             .collect();
         merged.sort();
         // Category （一） over rows 4–6, problem 1 over 4–5 (with its close-out), category （二）
@@ -753,6 +759,10 @@ mod tests {
             xml[at..].split('"').next().unwrap().parse::<f64>().unwrap()
         };
         assert!(height(6) > 2.0 * height(5), "{} {}", height(6), height(5));
+        // Every row once, in order (Excel refuses a sheet that repeats one).
+        let rows: Vec<u32> = xml.split("<row r=\"").skip(1).map(|t| t.split('"').next().unwrap().parse().unwrap()).collect();
+        assert!(rows.windows(2).all(|w| w[0] < w[1]), "{rows:?}");
+        assert!(xml.contains("注：状态底色"), "the colours are explained");
         let mut zip = zip::ZipArchive::new(file.try_clone().unwrap()).unwrap();
         let mut workbook = String::new();
         zip.by_name("xl/workbook.xml").unwrap().read_to_string(&mut workbook).unwrap();
