@@ -517,8 +517,14 @@ pub fn parse_range(header: &str, size: u64) -> Result<Option<std::ops::Range<u64
 
 /// RFC 6266: an ASCII fallback name and the exact UTF-8 name (RFC 8187 encoding).
 pub fn content_disposition(kind: &str, file_name: &str) -> String {
+    content_disposition_with(kind, file_name, file_name)
+}
+
+/// [`content_disposition`] with another name for clients that read only the ASCII `filename`
+/// (every character outside printable ASCII becomes `_` there).
+pub fn content_disposition_with(kind: &str, file_name: &str, ascii_name: &str) -> String {
     let fallback: String =
-        file_name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
+        ascii_name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
     let mut encoded = String::new();
     for b in file_name.bytes() {
         if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {

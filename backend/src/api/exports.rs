@@ -9,7 +9,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::evidence::content_disposition;
+use super::evidence::content_disposition_with;
 use super::{BadRequest, Invalid, NotFound, Unauthorized};
 use crate::auth::{AnyCaller, Authorized};
 use crate::domain::exports::read::{self, Export};
@@ -99,7 +99,7 @@ fn respond(export: Export) -> AppResult<HttpResponse> {
     let len = export.file.metadata().map_err(AppError::internal)?.len();
     let mut resp = HttpResponse::Ok();
     resp.insert_header((header::CONTENT_TYPE, export.format.media_type()))
-        .insert_header((header::CONTENT_DISPOSITION, content_disposition("attachment", &export.file_name)));
+        .insert_header((header::CONTENT_DISPOSITION, content_disposition_with("attachment", &export.file_name, &export.ascii_name)));
     if export.format == ExportFormat::Xlsx {
         // Already a zip: compressing it again costs time and saves nothing.
         resp.insert_header((header::CONTENT_ENCODING, "identity"));

@@ -37,6 +37,8 @@ const BATCH: usize = 500;
 pub struct Export {
     pub file: std::fs::File,
     pub file_name: String,
+    /// The name for clients that read only an ASCII one: `ledger_20211015.xlsx`.
+    pub ascii_name: String,
     pub format: ExportFormat,
 }
 
@@ -118,7 +120,9 @@ fn note(conn: &mut DbConn, caller: &Caller, count: usize, filtered: bool) -> App
 
 fn write(conn: &mut DbConn, rows: &[Matching], layout: Layout, format: ExportFormat, dir: &Path) -> AppResult<Export> {
     std::fs::create_dir_all(dir).map_err(AppError::internal)?;
-    let file_name = format!("{}_{}.{}", file_safe(&layout.title), crate::domain::now().format("%Y%m%d"), format.extension());
+    let date = crate::domain::now().format("%Y%m%d");
+    let file_name = format!("{}_{date}.{}", file_safe(&layout.title), format.extension());
+    let ascii_name = format!("ledger_{date}.{}", format.extension());
     let file = match format {
         ExportFormat::Xlsx => {
             let mut sink = LedgerWorkbook::create(dir, layout)?;
@@ -131,7 +135,7 @@ fn write(conn: &mut DbConn, rows: &[Matching], layout: Layout, format: ExportFor
             sink.finish()?
         }
     };
-    Ok(Export { file, file_name, format })
+    Ok(Export { file, file_name, ascii_name, format })
 }
 
 /// A file name without the characters file systems refuse.

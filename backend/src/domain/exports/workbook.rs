@@ -37,6 +37,9 @@ const CELL_MAX: usize = 32_767;
 
 const FONT: &str = "宋体";
 
+/// What the status colours mean (each status cell also says it in words).
+const LEGEND: &str = "注：状态底色——红：已逾期或今天到期；黄：7 天内到期；蓝：时限未到；绿：已完成（含长期坚持）。";
+
 struct Formats {
     title: Format,
     note: Format,
@@ -296,25 +299,34 @@ impl LedgerWorkbook {
         }
         let first = self.next_row;
         let last = first + run.len() as u32 - 1;
+        let columns = &self.columns;
+        let texts: Vec<Vec<String>> =
+            run.iter().enumerate().map(|(i, row)| columns.iter().map(|c| c.text(row, self.seq + i + 1)).collect()).collect();
+        // Where each row's problem ends, for the rows where a problem starts.
+        let problem_ends: Vec<Option<usize>> = (0..run.len())
+            .map(|i| {
+                let id = run[i].problem_id;
+                (i == 0 || run[i - 1].problem_id != id).then(|| i + run[i..].iter().take_while(|x| x.problem_id == id).count() - 1)
+            })
+            .collect();
+        let heights = row_heights(columns, &texts, &problem_ends);
         let ws = self.book.worksheet_from_index(LEDGER)?;
         let f = &self.formats;
         for (i, row) in run.iter().enumerate() {
             let r = first + i as u32;
             self.seq += 1;
-            // Where this row's problem ends, when the problem starts here.
-            let problem_end = (i == 0 || run[i - 1].problem_id != row.problem_id)
-                .then(|| r + run[i..].iter().take_while(|x| x.problem_id == row.problem_id).count() as u32 - 1);
-            for (c, col) in self.columns.iter().enumerate() {
+            for (c, col) in columns.iter().enumerate() {
                 let c16 = c as u16;
                 let span = match col.merged() {
-                    Merge::None => Some(r),
-                    Merge::Category => (i == 0).then_some(last),
-                    Merge::Problem => problem_end,
+                    Merge::None => Some(i),
+                    Merge::Category => (i == 0).then_some(run.len() - 1),
+                    Merge::Problem => problem_ends[i],
                 };
                 // A cell inside a range merged above it: already written.
                 let Some(span_end) = span else { continue };
-                let text = cell_text(*col, row, self.seq);
-                self.widths[c] = self.widths[c].max(display_width(&text));
+                let span_end = first + span_end as u32;
+                let text = &texts[i][c];
+                self.widths[c] = self.widths[c].max(display_width(text));
                 if span_end > r {
                     let format = if *col == Column::ClosedAt { &f.merged_datetime } else { &f.merged };
                     match (*col, &row.closed_out) {
@@ -323,13 +335,15 @@ impl LedgerWorkbook {
                             ws.write_datetime_with_format(r, c16, act.at, format)?;
                         }
                         _ => {
-                            ws.merge_range(r, c16, span_end, c16, &text, format)?;
+                            ws.merge_range(r, c16, span_end, c16, clip(text), format)?;
                         }
                     }
                     continue;
                 }
-                write_cell(ws, f, r, c16, *col, row, &text)?;
+                write_cell(ws, f, r, c16, *col, row, text)?;
             }
+            // Set while the row is the current one: it is written out when the next one starts.
+            ws.set_row_height(r, heights[i])?;
         }
         self.next_row = last + 1;
         for row in &run {
@@ -399,6 +413,9 @@ impl LedgerWorkbook {
             ws.set_column_width(c as u16, (self.widths[c] + 2.0).clamp(min, max))?;
         }
         ws.autofilter(3, 0, last_row, last_col)?;
+        // A closing line below the rows, which also keeps the last row's height from being
+        // written twice (the writer repeats the row options of a sheet's final row).
+        ws.merge_range(last_row + 2, 0, last_row + 2, last_col, LEGEND, &self.formats.note)?;
         for sheet in [&self.signoffs, &self.returns, &self.extensions] {
             let ws = self.book.worksheet_from_index(sheet.index)?;
             ws.autofilter(0, 0, sheet.next_row.max(2) - 1, sheet.columns - 1)?;
@@ -487,8 +504,45 @@ fn clip(text: &str) -> &str {
     }
 }
 
-fn cell_text(col: Column, row: &MeasureRow, seq: usize) -> String {
-    col.text(row, seq)
+/// Points per line of 10-point text, and Excel's tallest row.
+const LINE_HEIGHT: f64 = 13.5;
+const MAX_ROW_HEIGHT: f64 = 409.0;
+
+/// How many lines a cell's text takes in its column, wrapped at the column's widest width (the
+/// width it gets whenever some text is wider; narrower columns hold all of theirs on one line).
+fn lines(col: Column, text: &str) -> f64 {
+    let usable = (col.width_bounds().1 - 1.0).max(1.0);
+    text.lines().map(|line| (display_width(line) / usable).ceil().max(1.0)).sum::<f64>().max(1.0)
+}
+
+/// Row heights that show the wrapped text of every cell: neither Excel nor LibreOffice fits
+/// them when opening a file. A merged cell's text is fitted into its rows together, the last
+/// one growing when they are too short.
+fn row_heights(columns: &[Column], texts: &[Vec<String>], problem_ends: &[Option<usize>]) -> Vec<f64> {
+    let mut need: Vec<f64> = texts
+        .iter()
+        .map(|t| columns.iter().zip(t).filter(|(c, _)| c.merged() == Merge::None).map(|(c, t)| lines(*c, t)).fold(1.0, f64::max))
+        .collect();
+    let mut fit = |from: usize, to: usize, lines: f64| {
+        let have: f64 = need[from..=to].iter().sum();
+        if have < lines {
+            need[to] += lines - have;
+        }
+    };
+    for (c, col) in columns.iter().enumerate() {
+        match col.merged() {
+            Merge::Category => fit(0, texts.len() - 1, lines(*col, &texts[0][c])),
+            Merge::Problem => {
+                for (i, end) in problem_ends.iter().enumerate() {
+                    if let Some(end) = end {
+                        fit(i, *end, lines(*col, &texts[i][c]));
+                    }
+                }
+            }
+            Merge::None => {}
+        }
+    }
+    need.into_iter().map(|n| (n * LINE_HEIGHT + 4.0).min(MAX_ROW_HEIGHT)).collect()
 }
 
 fn write_cell(ws: &mut Worksheet, f: &Formats, r: u32, c: u16, col: Column, row: &MeasureRow, text: &str) -> WriteResult<()> {
@@ -593,6 +647,7 @@ mod tests {
         verified.closed_out = Some(Act { by: "马杰平".into(), at });
         let mut second = row(1, 2, MeasureStatus::Verified, Some("2021-09-01"));
         second.closed_out = verified.closed_out.clone();
+        second.progress = "召开专题会议研究部署".repeat(8);
         for r in [
             verified,
             second,
@@ -662,7 +717,7 @@ mod tests {
             .unwrap()
             .iter()
             .map(|d| format!("{:?}-{:?}", d.start, d.end))
-            .filter(|m| !m.starts_with("(0,") && !m.starts_with("(1,") && !m.starts_with("(2,"))
+            .filter(|m| !m.starts_with("(0,") && !m.starts_with("(1,") && !m.starts_with("(2,") && !m.starts_with("(10,"))
             .collect();
         merged.sort();
         // Category （一） over rows 4–6, problem 1 over 4–5 (with its close-out), category （二）
@@ -697,6 +752,17 @@ mod tests {
             xml[at..].split('"').next().unwrap().parse::<f64>().unwrap()
         };
         assert!(width(4) > width(1) * 2.0, "{} {}", width(4), width(1));
+        // Rows are as tall as their wrapped text: the second measure's long progress needs more.
+        let height = |row: u32| {
+            let tag = format!(r#"<row r="{row}" ht=""#);
+            let at = xml.find(&tag).unwrap_or_else(|| panic!("no height for row {row}")) + tag.len();
+            xml[at..].split('"').next().unwrap().parse::<f64>().unwrap()
+        };
+        assert!(height(6) > 2.0 * height(5), "{} {}", height(6), height(5));
+        // Every row once, in order (Excel refuses a sheet that repeats one).
+        let rows: Vec<u32> = xml.split("<row r=\"").skip(1).map(|t| t.split('"').next().unwrap().parse().unwrap()).collect();
+        assert!(rows.windows(2).all(|w| w[0] < w[1]), "{rows:?}");
+        assert!(xml.contains("注：状态底色"), "the colours are explained");
         let mut zip = zip::ZipArchive::new(file.try_clone().unwrap()).unwrap();
         let mut workbook = String::new();
         zip.by_name("xl/workbook.xml").unwrap().read_to_string(&mut workbook).unwrap();
