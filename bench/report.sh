@@ -4,23 +4,26 @@
 # draft, which is made from the ledger on every request) and the plan, of the demo inspection
 # (105 measures) and of the largest inspection of the county (120 measures), against
 # `GET /inspections/{id}/ledger?limit=200` of the same inspection in the same run.
-#   bench/report.sh                 (RUNS=50 requests each; BIN=path/to/rectify for another build)
+#   bench/report.sh                 (RUNS=50 requests each; BIN=path/to/rectify for another build;
+#                                    SCALE= for the demo school alone, without the county)
 #   target: the demo report ≤ 100 ms.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PORT=${PORT:-18094}
 RUNS=${RUNS:-50}
+SCALE=${SCALE-county}
 BASE="http://127.0.0.1:$PORT"
 if [ -z "${BIN:-}" ]; then
     cargo build --release -q --locked -p rectify
     BIN=./target/release/rectify
 fi
 DATA=$(mktemp -d)
+SERVER=
 trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; rm -rf "$DATA"' EXIT
 export RECTIFY_DATABASE_URL="sqlite://$DATA/rectify.db" RECTIFY_DATA_DIR="$DATA" RECTIFY_BIND="127.0.0.1:$PORT" RUST_LOG=warn
-echo "seeding the demo and the county…"
-$BIN demo seed --scale county | tail -1
+echo "seeding the demo${SCALE:+ and the $SCALE}…"
+$BIN demo seed ${SCALE:+--scale "$SCALE"} | tail -1
 $BIN serve >"$DATA/server.log" 2>&1 &
 SERVER=$!
 for _ in $(seq 1 300); do curl -sf "$BASE/readyz" >/dev/null && break; sleep 0.1; done
@@ -49,7 +52,9 @@ measure() {
 }
 
 echo "machine: $(nproc) cores; $RUNS sequential requests each; RSS at start $(rss) MiB"
-for who in "demo inspection (105 measures)|zgb" "largest county inspection (120 measures)|s17.zgb"; do
+CASES=("demo inspection (105 measures)|zgb")
+[ -n "$SCALE" ] && CASES+=("largest county inspection (120 measures)|s17.zgb")
+for who in "${CASES[@]}"; do
     IFS='|' read -r name user <<<"$who"
     TOKEN=$(login "$user")
     INSP=$(first_inspection "$TOKEN")
