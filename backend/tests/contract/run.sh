@@ -50,7 +50,7 @@ for user in admin zgb zengxy majp; do
     echo "== schemathesis as $user"
     serve
     "$VENV/bin/schemathesis" --config-file schemathesis.toml run "$DOC" --url "$BASE" \
-        --checks all --max-examples "$EXAMPLES" --phases examples,coverage,fuzzing,stateful \
+        --checks all --max-examples "$EXAMPLES" --request-timeout 30 --phases examples,coverage,fuzzing,stateful \
         --header "Authorization: Bearer $(token "$user")" --workers 1 --no-color --seed 20211123 \
         --report junit --report-dir "$ROOT/target/contract-report/$user"
     # A request the server could not answer would have been logged as a panic.
