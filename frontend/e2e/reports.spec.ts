@@ -1,5 +1,18 @@
-import { expect, test } from '@playwright/test'
+import AxeBuilder from '@axe-core/playwright'
+import { expect, test, type Page } from '@playwright/test'
 import { shoot, signIn } from './helpers'
+
+// axe's injected script needs the CSP bypassed in the test's browser (the CSP itself stays).
+test.use({ bypassCSP: true })
+
+/** The critical and serious axe findings of what the page shows, as `rule: elements`. */
+async function axe(page: Page): Promise<string[]> {
+  await page.waitForLoadState('networkidle')
+  const { violations } = await new AxeBuilder({ page }).setLegacyMode(true).analyze()
+  return violations
+    .filter((v) => v.impact === 'critical' || v.impact === 'serious')
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
+}
 
 test('the coordinator drafts the public report, withholds a measure and prints it; the group leader releases it', async ({
   page,
@@ -78,4 +91,25 @@ test('the ledger exports what its filters show as an Excel 台账', async ({ pag
   const bytes = await (await file.createReadStream())!.toArray()
   // An XLSX is a zip: it starts with PK.
   expect(Buffer.concat(bytes).subarray(0, 2).toString()).toBe('PK')
+})
+
+test('the report page has nothing critical or serious for axe, on desktop and on a phone', async ({ page }) => {
+  await signIn(page, 'zgb')
+  await page.goto('/reports')
+  // The next version, a draft, so that every part of the page shows.
+  await page.getByTestId('report-create').click()
+  await expect(page.getByTestId('report-compare')).toBeVisible()
+  expect(await axe(page)).toEqual([])
+  await page.getByRole('tab', { name: '编辑文字' }).click()
+  await expect(page.getByTestId('report-form')).toBeVisible()
+  expect(await axe(page)).toEqual([])
+  await shoot(page, 'zh-CN-report-edit')
+
+  await page.setViewportSize({ width: 390, height: 844 })
+  await page.goto('/reports')
+  await expect(page.getByTestId('report-compare')).toBeVisible()
+  // One edition at a time on a phone, chosen by a switch.
+  await expect(page.getByRole('radio', { name: '社会公开稿' })).toBeChecked()
+  expect(await axe(page)).toEqual([])
+  await shoot(page, 'zh-CN-phone-report')
 })
