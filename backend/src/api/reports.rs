@@ -131,15 +131,10 @@ pub struct PlanQuery {
     pub format: Option<String>,
 }
 
-/// RFC 6266 / 5987 attachment name (UTF-8), with an ASCII fallback.
+/// The print view opens in the browser; the Word file downloads, under its Chinese name.
 fn disposition(r: &Rendered) -> String {
-    let encoded: String = r
-        .file_name
-        .bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-._".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect();
     let kind = if r.format == Format::Html { "inline" } else { "attachment" };
-    format!("{kind}; filename=\"document.{}\"; filename*=UTF-8''{encoded}", r.format.extension())
+    super::evidence::content_disposition_with(kind, &r.file_name, &format!("document.{}", r.format.extension()))
 }
 
 fn rendered(r: Rendered) -> HttpResponse {
