@@ -5,6 +5,7 @@ pub mod audit;
 pub mod departments;
 pub mod evidence;
 pub mod exports;
+pub mod imports;
 pub mod ledger;
 pub mod notifications;
 pub mod organisations;

@@ -1,0 +1,1 @@
+//! Column mappings an organisation chose for its 台账, kept for next time.
