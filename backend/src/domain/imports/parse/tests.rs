@@ -1,0 +1,268 @@
+//! The parser against the reference report and documents in other styles.
+
+use super::*;
+use crate::domain::imports::Confidence;
+use crate::domain::ledger::labels::{category_label, measure_label, problem_label};
+
+const REPORT: &str = include_str!("../../../../fixtures/changyang-2021/report.txt");
+const LEDGER: &str = include_str!("../../../../fixtures/changyang-2021/ledger.json");
+
+fn lines(s: &str) -> Vec<String> {
+    s.lines().map(String::from).collect()
+}
+
+/// The draft must be the reference ledger: labels, titles and texts.
+fn assert_is_reference_ledger(d: &Draft) {
+    let ledger: serde_json::Value = serde_json::from_str(LEDGER).expect("ledger.json");
+    let cats = ledger["categories"].as_array().expect("categories");
+    assert_eq!(d.counts(), (3, 30, 105));
+    let mut problem_no = 0;
+    for (c, (dc, lc)) in d.categories.iter().zip(cats).enumerate() {
+        assert_eq!(dc.label, category_label(c as i32 + 1));
+        assert_eq!(dc.title, lc["title"].as_str().unwrap_or_default());
+        let problems = lc["problems"].as_array().expect("problems");
+        assert_eq!(dc.problems.len(), problems.len(), "{}", dc.title);
+        for (dp, lp) in dc.problems.iter().zip(problems) {
+            problem_no += 1;
+            assert_eq!(dp.label, problem_label(problem_no));
+            assert_eq!(dp.title, lp["title"].as_str().unwrap_or_default());
+            let measures = lp["measures"].as_array().expect("measures");
+            assert_eq!(dp.measures.len(), measures.len(), "{}", dp.title);
+            for (m, (dm, lm)) in dp.measures.iter().zip(measures).enumerate() {
+                assert_eq!(dm.label, measure_label(m as i32 + 1));
+                assert_eq!(dm.text, lm["text"].as_str().unwrap_or_default(), "{} {}", dp.title, dm.label);
+            }
+        }
+    }
+}
+
+fn assert_reference_metadata(d: &Draft) {
+    let m = &d.metadata;
+    assert_eq!(m.inspector.as_deref(), Some("县委第三巡察组"));
+    assert_eq!(m.started_on, date("2021-03-15"));
+    assert_eq!(m.ended_on, date("2021-04-14"));
+    assert_eq!(m.feedback_on, date("2021-07-23"));
+    assert_eq!(m.doc_number.as_deref(), Some("长职组〔2021〕20号"));
+    assert_eq!(m.issuer.as_deref(), Some("中共长阳土家族自治县职业教育中心委员会"));
+    assert_eq!(m.dated, date("2021-11-10"));
+    assert_eq!(m.title.as_deref(), Some("中共长阳土家族自治县职业教育中心委员会关于巡察反馈问题整改情况的报告（社会公开稿）"));
+}
+
+#[test]
+fn the_reference_report_gives_the_reference_ledger() {
+    let d = parse(&lines(REPORT));
+    assert_is_reference_ledger(&d);
+    assert_reference_metadata(&d);
+    assert_eq!(d.confidence, Confidence::High, "{:?}", d.warnings);
+    let kinds: Vec<BlockKind> = d.blocks.iter().map(|b| b.kind).collect();
+    assert_eq!(kinds, [BlockKind::Intro, BlockKind::Organisation, BlockKind::Organisation, BlockKind::NextSteps, BlockKind::Closing]);
+    assert!(d.blocks[4].text.contains("联系电话：0717-5315948"));
+    // Each node knows its lines: problem 1 is on line 31, its measures up to line 39.
+    let p1 = &d.categories[0].problems[0];
+    assert_eq!(p1.lines, Some(Lines { first: 31, last: 39 }));
+    assert_eq!(p1.measures[0].lines, Some(Lines::one(33)));
+}
+
+/// What PDF extraction does to a text: page numbers and running headers on their own lines,
+/// lines broken at the page width, full-width punctuation turned into ASCII.
+fn damage(text: &str) -> String {
+    let mut out = String::new();
+    let mut page = 1;
+    let mut on_page = 0;
+    for line in text.lines() {
+        let line: String = line
+            .chars()
+            .map(|c| match c {
+                '（' => '(',
+                '）' => ')',
+                '：' => ':',
+                '；' => ';',
+                '，' => ',',
+                _ => c,
+            })
+            .collect();
+        let chars: Vec<char> = line.chars().collect();
+        for chunk in chars.chunks(38) {
+            out.extend(chunk);
+            out.push('\n');
+            on_page += 1;
+            if on_page == 30 {
+                out.push_str(&format!("\n— {page} —\n\n长阳职教中心巡察整改报告\n\n"));
+                page += 1;
+                on_page = 0;
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_report_damaged_by_pdf_extraction_gives_the_same_ledger() {
+    let damaged = damage(REPORT);
+    let d = parse(&lines(&damaged));
+    // Texts come back with ASCII punctuation, and a space where a line broke is lost, as
+    // extraction loses it: compare the texts with both undone.
+    let restore =
+        |s: &str| s.replace('(', "（").replace(')', "）").replace(':', "：").replace(';', "；").replace(',', "，").replace(' ', "");
+    let mut d = d;
+    for c in &mut d.categories {
+        c.title = restore(&c.title);
+        for p in &mut c.problems {
+            p.title = restore(&p.title);
+            for m in &mut p.measures {
+                m.text = restore(&m.text);
+            }
+        }
+    }
+    let clean = parse(&lines(REPORT));
+    assert_eq!(d.counts(), (3, 30, 105));
+    for (a, b) in d.categories.iter().flat_map(|c| &c.problems).zip(clean.categories.iter().flat_map(|c| &c.problems)) {
+        assert_eq!(a.title, b.title);
+        for (x, y) in a.measures.iter().zip(&b.measures) {
+            assert_eq!(restore(&x.text), restore(&y.text));
+        }
+    }
+    assert_eq!(d.metadata.inspector.as_deref(), Some("县委第三巡察组"));
+    assert_eq!(d.metadata.doc_number.as_deref(), Some("长职组〔2021〕20号"));
+    assert_eq!(d.metadata.feedback_on, date("2021-07-23"));
+}
+
+fn parse_str(s: &str) -> Draft {
+    parse(&lines(s))
+}
+
+fn titles(d: &Draft) -> Vec<(String, Vec<String>)> {
+    d.categories.iter().flat_map(|c| &c.problems).map(|p| (p.title.clone(), p.measures.iter().map(|m| m.text.clone()).collect())).collect()
+}
+
+#[test]
+fn inline_measures_after_lead_ins() {
+    let d = parse_str(
+        "某校党总支关于巡察反馈问题的整改方案\n\
+         一、履行主体责任方面\n\
+         1.理论学习不深入问题。整改措施：一是制定学习计划，每月集中学习一次；二是开展专题研讨；三是建立学习档案。\n\
+         2.落实“三重一大”制度不严格问题。问题表现：部分事项未经集体研究。整改措施：一是修订议事规则；二是建立会议纪要签字制度。\n\
+         二、作风建设方面\n\
+         3.公务卡使用不规范问题\n\
+         整改措施：规范公务卡结算；加强财务审核；开展专项检查。\n",
+    );
+    assert_eq!(d.counts(), (2, 3, 8), "{:#?}", d.categories);
+    let t = titles(&d);
+    assert_eq!(t[0].0, "理论学习不深入问题");
+    assert_eq!(t[0].1, ["制定学习计划，每月集中学习一次；", "开展专题研讨；", "建立学习档案。"]);
+    assert_eq!(d.categories[0].problems[0].measures[1].label, "二是");
+    assert_eq!(d.categories[0].problems[1].feedback, "部分事项未经集体研究。");
+    assert_eq!(t[1].1, ["修订议事规则；", "建立会议纪要签字制度。"]);
+    assert_eq!(t[2].1, ["规范公务卡结算", "加强财务审核", "开展专项检查"]);
+    assert_eq!(d.categories[1].title, "作风建设方面");
+}
+
+#[test]
+fn problems_numbered_1_with_measures_in_parentheses_inside_a_report() {
+    let d = parse_str(
+        "某校党支部关于巡察反馈意见整改落实情况的报告\n\
+         根据县委巡察工作统一部署，县委第一巡察组于2023年9月1日至30日对我校党支部开展了巡察，并于11月2日反馈了巡察意见。\n\
+         一、整改工作开展情况\n\
+         （一）加强组织领导。成立以书记为组长的整改领导小组。\n\
+         （二）建立工作机制。\n\
+         二、巡察反馈问题整改落实情况\n\
+         1、党建工作薄弱问题\n\
+         （1）完善支部工作制度，已完成。\n\
+         （2）落实“三会一课”制度，每月开展主题党日。\n\
+         2、财务管理不规范问题\n\
+         （1）严格执行报销审批制度。\n\
+         三、下一步工作打算\n\
+         （一）持续巩固整改成果。\n",
+    );
+    assert_eq!(d.counts(), (1, 2, 3), "{:#?}", d.categories);
+    assert_eq!(d.categories[0].title, "巡察反馈问题整改落实情况");
+    assert_eq!(d.categories[0].problems[0].measures[1].label, "（2）");
+    assert_eq!(d.metadata.inspector.as_deref(), Some("县委第一巡察组"));
+    assert_eq!(
+        (d.metadata.started_on, d.metadata.ended_on, d.metadata.feedback_on),
+        (date("2023-09-01"), date("2023-09-30"), date("2023-11-02"))
+    );
+    let kinds: Vec<BlockKind> = d.blocks.iter().map(|b| b.kind).collect();
+    assert_eq!(kinds, [BlockKind::Intro, BlockKind::Organisation, BlockKind::NextSteps]);
+}
+
+#[test]
+fn a_feedback_document_lists_problems_only() {
+    let d = parse_str(
+        "县委第二巡察组关于巡察某某中学党支部的反馈意见\n\
+         根据县委统一部署，2024年3月4日至4月3日，县委第二巡察组对某某中学党支部进行了巡察。2024年5月10日，巡察组向某某中学党支部反馈了巡察意见。\n\
+         一、巡察发现的主要问题\n\
+         （一）贯彻落实党的路线方针政策方面\n\
+         1.理论学习不深入。党支部理论学习流于形式，2023年仅组织集中学习3次。\n\
+         2.意识形态工作责任落实不到位。未按要求开展意识形态分析研判。\n\
+         （二）全面从严治党方面\n\
+         3.公务接待不规范。存在无公函接待的情况。\n\
+         二、意见建议\n\
+         （一）加强理论武装。\n\
+         三、整改要求\n\
+         请于两个月内报送整改情况。\n",
+    );
+    assert_eq!(d.counts(), (2, 3, 0), "{:#?}", d.categories);
+    let p = &d.categories[0].problems[0];
+    assert_eq!(p.title, "理论学习不深入");
+    assert_eq!(p.feedback, "党支部理论学习流于形式，2023年仅组织集中学习3次。");
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+    assert_eq!(d.metadata.feedback_on, date("2024-05-10"));
+    assert_eq!(d.confidence, Confidence::High, "{:?}", d.warnings);
+}
+
+#[test]
+fn four_levels_keep_the_quoted_feedback_with_the_problem() {
+    let d = parse_str(
+        "（一）党的政治建设方面\n\
+         1.政治理论学习不扎实问题\n\
+         （1）巡察反馈：“中心组学习计划性不强。”\n\
+         ①制定年度学习计划。\n\
+         ②每季度开展一次专题研讨。\n\
+         （2）巡察反馈：“学习记录不完整。”\n\
+         ①规范学习记录。\n\
+         2.“第一议题”制度落实不到位问题\n\
+         ①建立第一议题台账。\n\
+         （二）全面从严治党方面\n\
+         3.监督执纪不严问题\n\
+         第一，开展警示教育。\n\
+         第二，建立谈话提醒制度。\n",
+    );
+    assert_eq!(d.counts(), (2, 3, 6), "{:#?}", d.categories);
+    let p = &d.categories[0].problems[0];
+    assert!(p.feedback.contains("中心组学习计划性不强") && p.feedback.contains("学习记录不完整"), "{}", p.feedback);
+    assert_eq!(
+        p.measures.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(),
+        ["制定年度学习计划。", "每季度开展一次专题研讨。", "规范学习记录。"]
+    );
+    assert_eq!(d.categories[1].problems[0].measures[1].text, "建立谈话提醒制度。");
+}
+
+#[test]
+fn declared_figures_that_disagree_are_named() {
+    let d = parse_str(
+        "共反馈问题2个方面3个问题，制定整改措施4条。\n\
+         （一）甲方面\n1.甲问题\n①措施一。\n②措施二。\n\
+         （二）乙方面\n2.乙问题\n①措施三。\n",
+    );
+    assert_eq!(d.counts(), (2, 2, 3));
+    let msgs: Vec<&str> = d.warnings.iter().filter(|w| w.code == "count_mismatch").map(|w| w.message.as_str()).collect();
+    assert_eq!(msgs, ["文中写明共 3个问题，识别出 2个问题，请核对", "文中写明共 4条整改措施，识别出 3条整改措施，请核对"]);
+    assert_eq!(d.confidence, Confidence::Medium);
+}
+
+#[test]
+fn bad_input_gives_an_empty_tree_with_a_warning() {
+    for src in ["", "   \n\n", "\u{0}\u{1}\u{fffd}\u{fffd}", "一、\n二、\n1.\n①\n（1）", "随便一段文字，没有任何编号。"]
+    {
+        let d = parse_str(src);
+        assert!(d.counts().1 <= 1, "{src:?}");
+        assert!(!d.warnings.is_empty(), "{src:?}");
+        assert_eq!(d.confidence, Confidence::Low, "{src:?}");
+    }
+    // Deep nesting of every style, many times over: no panic, and the nesting is bounded by
+    // the number of styles.
+    let deep = "一、甲\n（一）乙方面\n1.丙问题\n（1）丁\n①戊\n一是己\n第一，庚\n其一；辛\n".repeat(2_000);
+    let d = parse_str(&deep);
+    assert!(d.counts().1 > 0);
+}
