@@ -89,6 +89,16 @@ impl AppError {
         let detail = errors.iter().map(|e| format!("{}: {}", e.pointer, e.message)).collect::<Vec<_>>().join("; ");
         Self { errors, ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", detail) }
     }
+    /// The same error about a part of a larger document: its pointers prefixed with `at`.
+    pub fn nested(mut self, at: &str) -> Self {
+        for e in &mut self.errors {
+            e.pointer = format!("{at}{}", e.pointer);
+        }
+        if !self.errors.is_empty() {
+            self.detail = self.errors.iter().map(|e| format!("{}: {}", e.pointer, e.message)).collect::<Vec<_>>().join("; ");
+        }
+        self
+    }
     pub fn field(pointer: &str, code: &str, message: impl Into<String>) -> Self {
         Self::validation(vec![FieldError::new(pointer, code, message)])
     }

@@ -564,6 +564,7 @@ fn import_command(
                     deadline: None,
                     status: None,
                     leading_group: Vec::new(),
+                    ledger: None,
                 };
                 inspections::create(conn, &caller, new)?.id
             }

@@ -7,6 +7,7 @@ pub mod contract;
 pub mod departments;
 pub mod evidence;
 pub mod exports;
+pub mod imports;
 pub mod ledger;
 pub mod me;
 pub mod ops;
@@ -37,6 +38,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
     evidence::routes(cfg);
     audit::routes(cfg);
     reports::routes(cfg);
+    imports::routes(cfg);
 }
 
 #[derive(OpenApi)]
@@ -70,6 +72,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         (name = "evidence", description = "Evidence (佐证材料): files with versions, tombstones and integrity checks"),
         (name = "audit", description = "The tamper-evident audit log"),
         (name = "reports", description = "The public report (整改情况报告 / 社会公开稿): versions, editions, release, DOCX and HTML"),
+        (name = "imports", description = "Documents in: a feedback document, report or 台账 read into a draft ledger to review"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

@@ -190,6 +190,7 @@ fn seed_ledger(conn: &mut DbConn, school: i64) -> AppResult<()> {
             deadline: Some(today + chrono::Duration::days(60)),
             status: Some(InspectionStatus::Rectifying),
             leading_group,
+            ledger: None,
         },
     )?;
     let mut doc: serde_json::Value =
@@ -327,6 +328,7 @@ pub fn seed_county(conn: &mut DbConn) -> AppResult<usize> {
                         // created closed (and these have open measures).
                         status: Some(InspectionStatus::Rectifying),
                         leading_group: Vec::new(),
+                        ledger: None,
                     },
                 )?;
                 let mut k = 0usize;

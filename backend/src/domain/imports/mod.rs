@@ -8,6 +8,7 @@
 
 pub mod mappings;
 pub mod parse;
+pub mod preview;
 pub mod read;
 pub mod sheet;
 

@@ -74,6 +74,11 @@ pub struct NewInspection {
     pub status: Option<InspectionStatus>,
     #[serde(default)]
     pub leading_group: Vec<GroupMemberInput>,
+    /// A ledger document to import into the new inspection, as `POST /inspections/{id}/import`
+    /// takes it; the inspection and its ledger are created together or not at all (errors point
+    /// into `/ledger`).
+    #[schema(value_type = Option<Object>)]
+    pub ledger: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -300,8 +305,13 @@ pub fn create(conn: &mut DbConn, caller: &Caller, input: NewInspection) -> AppRe
             .returning(inspections::all_columns)
             .get_result(conn)?;
         set_group(conn, &row, &input.leading_group)?;
+        let id = row.id;
         let v = view(conn, row)?;
-        logged(conn, caller, "inspection.create", v)
+        let v = logged(conn, caller, "inspection.create", v)?;
+        let Some(ledger) = input.ledger else { return Ok(v) };
+        let doc = serde_json::Value::Object(ledger);
+        super::import::import(conn, caller, id, &doc, false, None, &mut |_, _| {}).map_err(|e| e.nested("/ledger"))?;
+        get(conn, caller, id)
     })
 }
 

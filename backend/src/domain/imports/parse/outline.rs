@@ -22,10 +22,6 @@ impl Node {
         Node { label, text, body: Vec::new(), lines, children: Vec::new() }
     }
 
-    pub fn style(&self) -> Option<Style> {
-        self.label.as_ref().map(|l| l.style)
-    }
-
     pub fn label_text(&self) -> &str {
         self.label.as_ref().map_or("", |l| l.text.as_str())
     }
