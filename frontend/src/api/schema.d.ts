@@ -293,6 +293,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reads a document into a draft ledger to review: the feedback document (反馈意见), a
+         *     rectification plan or report, as pasted text or a file (.docx with Word's automatic
+         *     numbering, .pdf with a text layer, .txt in UTF-8 or GBK), or a 台账 (.xlsx, .xls, .csv, or a
+         *     table in a .docx) with its columns guessed from their headers. Answers the draft
+         *     (categories → problems → measures with their source lines and warnings), the inspection's
+         *     metadata, the declared figures compared with what was read, the source lines, and the names
+         *     matched to the organisation's accounts and departments. Nothing is written, except the
+         *     column choices of a 台账, kept for the organisation's next one. For the organisation's
+         *     coordinator (整改办) and administrators.
+         */
+        post: operations["preview_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/inspections": {
         parameters: {
             query?: never;
@@ -1358,6 +1385,8 @@ export interface components {
             /** @description In the order asked. */
             items: components["schemas"]["BatchItemResult"][];
         };
+        /** @enum {string} */
+        BlockKind: "intro" | "organisation" | "other" | "next_steps" | "closing";
         CategoryInput: {
             title: string;
         };
@@ -1417,6 +1446,12 @@ export interface components {
             /** @description When returning: the measures that need more evidence. */
             measure_ids?: number[];
         };
+        Column: {
+            field?: null | components["schemas"]["Field"];
+            header: string;
+            index: number;
+            letter: string;
+        };
         CommentView: {
             /** Format: int64 */
             author_id: number;
@@ -1427,6 +1462,8 @@ export interface components {
             /** Format: int64 */
             id: number;
         };
+        /** @enum {string} */
+        Confidence: "high" | "medium" | "low";
         Contact: {
             address: string;
             /** @description The office answering the phone, e.g. 党政办公室. */
@@ -1434,6 +1471,8 @@ export interface components {
             phone: string;
             postcode: string;
         };
+        /** @enum {string} */
+        CountOf: "categories" | "problems" | "measures" | "done" | "in_progress";
         Counts: {
             /** @description Counts per status. */
             by_status: {
@@ -1462,12 +1501,29 @@ export interface components {
         };
         /** @enum {string} */
         Decision: "approve" | "return";
+        /** @description A figure the document states about itself (共反馈问题3个方面30个问题), with what was parsed. */
+        DeclaredCount: {
+            /** Format: int32 */
+            declared: number;
+            lines: components["schemas"]["Lines"];
+            of: components["schemas"]["CountOf"];
+            /**
+             * Format: int32
+             * @description What the parsed ledger holds; absent where the ledger cannot tell (done, in progress).
+             */
+            parsed?: number | null;
+        };
         Deletion: {
             /** @description Why the evidence is withdrawn; kept with the tombstone. */
             reason: string;
         };
         DepartmentInput: {
             /** @example 教务处 */
+            name: string;
+        };
+        DepartmentMatch: {
+            /** Format: int64 */
+            department_id?: number | null;
             name: string;
         };
         DepartmentView: {
@@ -1507,6 +1563,55 @@ export interface components {
          * @enum {string}
          */
         DocumentFormat: "docx" | "html";
+        /** @description A ledger read from a document, before anyone has checked it. */
+        Draft: {
+            blocks: components["schemas"]["TextBlock"][];
+            categories: components["schemas"]["DraftCategory"][];
+            /** @description How sure the reading is: high when the structure is regular and the figures agree. */
+            confidence: components["schemas"]["Confidence"];
+            declared: components["schemas"]["DeclaredCount"][];
+            metadata: components["schemas"]["Metadata"];
+            /** @description Warnings about the whole document; each node carries its own. */
+            warnings: components["schemas"]["Warning"][];
+        };
+        DraftCategory: {
+            label?: string;
+            lines?: null | components["schemas"]["Lines"];
+            problems?: components["schemas"]["DraftProblem"][];
+            title: string;
+            warnings?: components["schemas"]["Warning"][];
+        };
+        DraftMeasure: {
+            assignees?: string[];
+            /** Format: date */
+            deadline?: string | null;
+            /** @description 立行立改, 限期整改 or 长期坚持, as the source says. */
+            kind?: string | null;
+            /** @description The label as the source writes it (①, (1), 一是 …); empty when it has none. */
+            label?: string;
+            lead_department?: string | null;
+            lines?: null | components["schemas"]["Lines"];
+            /** @description 整改进展 as the source states it. */
+            progress?: string | null;
+            responsible_leader?: string | null;
+            supporting_departments?: string[];
+            text: string;
+            warnings?: components["schemas"]["Warning"][];
+        };
+        DraftProblem: {
+            /**
+             * @description What the feedback said about the problem (问题表现, or the quoted sub-problems of a
+             *     four-level document), kept with the problem.
+             */
+            feedback?: string;
+            label?: string;
+            lead_department?: string | null;
+            lines?: null | components["schemas"]["Lines"];
+            measures?: components["schemas"]["DraftMeasure"][];
+            responsible_leader?: string | null;
+            title: string;
+            warnings?: components["schemas"]["Warning"][];
+        };
         /** @enum {string} */
         Edition: "internal" | "public";
         EvidenceView: {
@@ -1581,6 +1686,8 @@ export interface components {
             /** @description `pending`, `approved` or `rejected`. */
             status: string;
         };
+        /** @enum {string} */
+        Field: "category" | "problem" | "feedback" | "measure" | "kind" | "responsible_leader" | "lead_department" | "supporting_departments" | "assignees" | "deadline" | "progress";
         /** @description One invalid field of a request body. */
         FieldError: {
             /** @description Stable code, e.g. `too_short`. */
@@ -1674,6 +1781,19 @@ export interface components {
             measures: number;
             problems: number;
         };
+        /** @description An uploaded document (`multipart/form-data`). */
+        ImportForm: {
+            /**
+             * @description JSON: which sheet and what some columns hold, e.g. `{"sheet": 0, "columns": [{"column": 2, "field": "measure"}]}`.
+             *     The column choices are kept for the organisation's next 台账.
+             */
+            choices?: string | null;
+            /**
+             * Format: binary
+             * @description .docx, .pdf (with a text layer), .txt (UTF-8 or GBK), .xlsx, .xls or .csv; at most 20 MiB.
+             */
+            file: string;
+        };
         /** @description What an import does with one choice for what exists. */
         ImportOutcome: {
             /** @description New rows written. */
@@ -1689,6 +1809,19 @@ export interface components {
             unchanged: components["schemas"]["ImportCounts"];
             /** @description Existing problems and measures whose fields change (`update`). */
             updated: components["schemas"]["ImportCounts"];
+        };
+        ImportPreview: {
+            departments: components["schemas"]["DepartmentMatch"][];
+            draft: components["schemas"]["Draft"];
+            file_name?: string | null;
+            format: components["schemas"]["InputFormat"];
+            people: components["schemas"]["PersonMatch"][];
+            sheet?: null | components["schemas"]["SheetPreview"];
+            /**
+             * @description The source as the draft's line numbers count it: the lines of a text, or the rows of a
+             *     sheet (cells separated by ` │ `).
+             */
+            source: string[];
         };
         /** @description What an import created, or (dry run) would create, update and skip. */
         ImportReport: {
@@ -1727,6 +1860,11 @@ export interface components {
             /** Format: int64 */
             unread: number;
         };
+        /**
+         * @description The formats a document comes in.
+         * @enum {string}
+         */
+        InputFormat: "text" | "docx" | "pdf" | "xlsx" | "xls" | "csv";
         InspectionPatch: {
             /** Format: date */
             deadline?: string | null;
@@ -1828,6 +1966,13 @@ export interface components {
             problem_title: string;
             responsible_leader_name?: string | null;
             supporting_department_names: string[];
+        };
+        /** @description Lines of the source, 1-based and inclusive: lines of the text, or rows of a sheet. */
+        Lines: {
+            /** Format: int32 */
+            first: number;
+            /** Format: int32 */
+            last: number;
         };
         LoginRequest: {
             password: string;
@@ -1935,6 +2080,31 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
+        /** @description What the document says about the inspection and about itself. */
+        Metadata: {
+            /** Format: date */
+            dated?: string | null;
+            /** @description e.g. 长职组〔2021〕20号, as written. */
+            doc_number?: string | null;
+            /** Format: date */
+            ended_on?: string | null;
+            /**
+             * Format: date
+             * @description The day the inspection fed back its findings.
+             */
+            feedback_on?: string | null;
+            /** @description The inspecting body, e.g. 县委第三巡察组. */
+            inspector?: string | null;
+            /** @description Who issued the document (its signature) and when. */
+            issuer?: string | null;
+            /**
+             * Format: date
+             * @description First and last day on site.
+             */
+            started_on?: string | null;
+            /** @description The document's title. */
+            title?: string | null;
+        };
         NewApiToken: {
             /** Format: date-time */
             expires_at?: string | null;
@@ -1962,6 +2132,12 @@ export interface components {
             feedback_date?: string | null;
             inspector: string;
             leading_group?: components["schemas"]["GroupMemberInput"][];
+            /**
+             * @description A ledger document to import into the new inspection, as `POST /inspections/{id}/import`
+             *     takes it; the inspection and its ledger are created together or not at all (errors point
+             *     into `/ledger`).
+             */
+            ledger?: Record<string, never> | null;
             /** Format: date */
             onsite_end?: string | null;
             /** Format: date */
@@ -2222,6 +2398,13 @@ export interface components {
         };
         PasswordReset: {
             new_password: string;
+        };
+        /** @description A person the document names, and the accounts of that name. */
+        PersonMatch: {
+            /** @description Every account of this name (several: choose one). */
+            candidates: components["schemas"]["UserBrief"][];
+            name: string;
+            user?: null | components["schemas"]["UserBrief"];
         };
         PreviewCategory: {
             /** Format: int64 */
@@ -2528,6 +2711,19 @@ export interface components {
             key: string;
             paragraphs: components["schemas"]["Paragraph"][];
         };
+        SheetLayout: {
+            columns: components["schemas"]["Column"][];
+            header_rows: [
+                number,
+                number
+            ];
+            sheet: number;
+        };
+        SheetPreview: {
+            layout: components["schemas"]["SheetLayout"];
+            /** @description The names of the workbook's sheets. */
+            sheets: string[];
+        };
         SignoffInput: {
             /** @description Required when returning. */
             comment?: string;
@@ -2639,6 +2835,18 @@ export interface components {
             /** @description Sign-offs first, then overdue, work and look-backs; by due date within a kind. */
             items: components["schemas"]["Task"][];
         };
+        /** @description A part of the document outside the problems, kept as text. */
+        TextBlock: {
+            heading?: string | null;
+            kind: components["schemas"]["BlockKind"];
+            lines: components["schemas"]["Lines"];
+            text: string;
+        };
+        /** @description Pasted text to read. */
+        TextImport: {
+            /** @description The document's text, as copied from Word, a PDF or a web page. */
+            text: string;
+        };
         /** @description An access token and the refresh token that renews it. */
         TokenPair: {
             /** @description JWT for `Authorization: Bearer`. */
@@ -2679,6 +2887,12 @@ export interface components {
             file: string;
             /** @example 关于调整党委（扩大）会议制度的通知 */
             title: string;
+        };
+        UserBrief: {
+            display_name: string;
+            /** Format: int64 */
+            id: number;
+            username: string;
         };
         UserPatch: {
             /** @description `false` disables the account and ends its sessions at once. */
@@ -2744,6 +2958,16 @@ export interface components {
             title: string;
             /** Format: int64 */
             version: number;
+        };
+        /** @description Something the reader or the parser was not sure of, in words the coordinator reads. */
+        Warning: {
+            /** @description The cell of a sheet it is about, e.g. `C12`. */
+            cell?: string | null;
+            /** @description Stable code, e.g. `count_mismatch`, `damaged_date`, `unmapped_column`. */
+            code: string;
+            lines?: null | components["schemas"]["Lines"];
+            /** @description What it means, in Chinese. */
+            message: string;
         };
     };
     responses: {
@@ -4482,6 +4706,87 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            /** @description The body is well-formed but invalid; `errors` points at each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    preview_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TextImport"];
+                "multipart/form-data": components["schemas"]["ImportForm"];
+            };
+        };
+        responses: {
+            /** @description The draft to review */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportPreview"];
+                };
+            };
+            /** @description Malformed request (JSON syntax, query parameters) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not signed in, or the token is invalid or expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The caller's role may not do this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            409: components["responses"]["Conflict"];
+            /** @description The document is larger than 20 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Neither `multipart/form-data` nor `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is well-formed but invalid; `errors` points at each field */
             422: {
                 headers: {
