@@ -266,3 +266,24 @@ fn bad_input_gives_an_empty_tree_with_a_warning() {
     let d = parse_str(&deep);
     assert!(d.counts().1 > 0);
 }
+
+#[test]
+fn a_plan_says_who_is_responsible_by_when() {
+    let d = parse_str(
+        "（一）履行职责使命方面\n\
+         1.理论武装不够问题\n\
+         责任领导：覃守生；牵头单位：党政办公室\n\
+         ①强化思想武装。（责任人：覃立明；完成时限：2021年12月底）\n\
+         ②强化理论武装。（完成时限：长期坚持）\n\
+         ③强化政策武装。完成时限：年底前\n",
+    );
+    let p = &d.categories[0].problems[0];
+    assert_eq!((p.responsible_leader.as_deref(), p.lead_department.as_deref()), (Some("覃守生"), Some("党政办公室")));
+    let m = &p.measures;
+    assert_eq!(m[0].text, "强化思想武装。");
+    assert_eq!(m[0].assignees, ["覃立明"]);
+    assert_eq!(m[0].deadline, date("2021-12-31"));
+    assert_eq!(m[0].responsible_leader.as_deref(), Some("覃守生"));
+    assert_eq!((m[1].kind.as_deref(), m[1].deadline), (Some("长期坚持"), None));
+    assert_eq!(m[2].warnings.iter().map(|w| w.code.as_str()).collect::<Vec<_>>(), ["unread_deadline"]);
+}
