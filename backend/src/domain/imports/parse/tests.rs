@@ -287,3 +287,43 @@ fn a_plan_says_who_is_responsible_by_when() {
     assert_eq!((m[1].kind.as_deref(), m[1].deadline), (Some("长期坚持"), None));
     assert_eq!(m[2].warnings.iter().map(|w| w.code.as_str()).collect::<Vec<_>>(), ["unread_deadline"]);
 }
+
+/// Documents made of random pieces of real ones — labels of every style, lead-ins, fields, page
+/// numbers, broken lines, odd characters — never make the parser panic, and every node's lines
+/// lie inside the source.
+#[test]
+fn random_documents_never_break_the_parser() {
+    const PIECES: [&str; 32] = [
+        "一、", "（一）", "(二)", "1.", "2、", "3．", "（1）", "(21)", "①", "⑳", "㉑", "一是", "二是，", "第一，", "其二；",
+        "整改措施：", "问题表现：", "责任领导：", "完成时限：2021年12月底", "关于“", "”问题的整改情况", "方面", "问题", "。", "；",
+        "\n", "\n\n", "— 3 —\n", "20241120日", "（", "）", "共反馈问题3个方面30个问题",
+    ];
+    let mut seed: u64 = 0x2021_0723;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for _ in 0..3_000 {
+        let mut doc = String::new();
+        for _ in 0..(next() % 60) {
+            match next() % 4 {
+                0 => doc.push(char::from_u32((next() % 0x3000) as u32 + 0x4e00).unwrap_or('字')),
+                1 => doc.push(char::from_u32((next() % 0x80) as u32).unwrap_or(' ')),
+                _ => doc.push_str(PIECES[(next() % PIECES.len() as u64) as usize]),
+            }
+        }
+        let src = lines(&doc);
+        let d = parse(&src);
+        let n = src.len() as u32;
+        let inside = |l: &Option<Lines>| l.is_none_or(|l| 1 <= l.first && l.first <= l.last && l.last <= n);
+        for c in &d.categories {
+            assert!(inside(&c.lines), "{doc:?}");
+            for p in &c.problems {
+                assert!(inside(&p.lines), "{doc:?}");
+                assert!(p.measures.iter().all(|m| inside(&m.lines) && !m.text.is_empty()), "{doc:?}");
+            }
+        }
+    }
+}
