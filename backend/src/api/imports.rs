@@ -112,8 +112,9 @@ async fn read_form(headers: &HeaderMap, payload: web::Payload) -> AppResult<(Inp
     Ok((file, choices))
 }
 
-/// Reads a document into a draft ledger to review: the feedback document (反馈意见), a
-/// rectification plan or report, as pasted text or a file (.docx with Word's automatic
+/// Read a document into a draft ledger to review
+///
+/// The feedback document (反馈意见), a rectification plan or report, as pasted text or a file (.docx with Word's automatic
 /// numbering, .pdf with a text layer, .txt in UTF-8 or GBK), or a 台账 (.xlsx, .xls, .csv, or a
 /// table in a .docx) with its columns guessed from their headers. Answers the draft
 /// (categories → problems → measures with their source lines and warnings), the inspection's
