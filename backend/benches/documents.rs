@@ -94,8 +94,5 @@ fn main() {
     let layout = sheet::detect(&tables, &HashMap::new()).expect("a ledger");
     let (draft_ms, _) = time(3, || sheet::to_draft(&tables[layout.sheet], &layout));
     let counts = sheet::to_draft(&tables[layout.sheet], &layout).counts();
-    println!(
-        "{rows}-row 台账 ({} KiB): reading {read_ms:.0} ms, to a draft {draft_ms:.0} ms ({counts:?})",
-        bytes.len() / 1024
-    );
+    println!("{rows}-row 台账 ({} KiB): reading {read_ms:.0} ms, to a draft {draft_ms:.0} ms ({counts:?})", bytes.len() / 1024);
 }

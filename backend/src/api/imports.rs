@@ -159,6 +159,16 @@ async fn preview_import(
             "send multipart/form-data with a file, or JSON with text",
         ));
     };
+    let file_name = match &input {
+        Input::File { name, .. } => name.clone().filter(|n| !n.is_empty()),
+        Input::Text(_) => None,
+    };
     let who = auth.caller;
-    Ok(web::Json(state.db(move |c| preview::preview(c, &who, input, choices)).await?))
+    let w = who.clone();
+    let saved = state.db(move |c| preview::saved_choices(c, &w)).await?;
+    // Reading a large PDF or workbook takes a while: off the request threads, without holding
+    // a database connection.
+    let c = choices.clone();
+    let parsed = web::block(move || preview::parse_input(input, &saved, &c)).await.map_err(AppError::internal)??;
+    Ok(web::Json(state.db(move |conn| preview::preview(conn, &who, parsed, file_name, &choices)).await?))
 }

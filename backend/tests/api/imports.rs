@@ -64,6 +64,16 @@ on_both_databases!(the_reference_report_previews_as_its_ledger, |app: &TestApp| 
     let u = uploaded.ok(200);
     assert_eq!(u["file_name"], "整改报告.txt");
     assert_eq!(u["draft"], p["draft"]);
+    // Saved by an office that writes GBK.
+    let (gbk, _, lossy) = encoding_rs::GBK.encode(REPORT);
+    assert!(!lossy);
+    let g = app.upload("POST", "/api/v1/imports", &zgb, multipart(&[], Some(("整改报告.txt", &gbk))), &[]);
+    assert_eq!(g.ok(200)["draft"], p["draft"]);
+    // A Word document saved as .doc is named as such.
+    let mut doc = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    doc.resize(4096, 0);
+    let old = app.upload("POST", "/api/v1/imports", &zgb, multipart(&[], Some(("整改报告.doc", &doc))), &[]);
+    assert_eq!(old.problem(422, "validation_failed").json["errors"][0]["pointer"], "/file");
 });
 
 on_both_databases!(only_the_office_reads_documents_into_a_ledger, |app: &TestApp| {

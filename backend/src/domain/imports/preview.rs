@@ -204,19 +204,28 @@ fn names(draft: &Draft) -> (BTreeSet<String>, BTreeSet<String>) {
     (people, depts)
 }
 
-/// Reads a document and previews it for the caller's organisation.
-pub fn preview(conn: &mut DbConn, caller: &Caller, input: Input, choices: Choices) -> AppResult<ImportPreview> {
+/// The column choices the caller's organisation made before; refused for those who may not
+/// import into its ledger.
+pub fn saved_choices(conn: &mut DbConn, caller: &Caller) -> AppResult<HashMap<String, Field>> {
+    if !edits_ledger(caller, caller.organisation_id) {
+        return Err(refuse_edit());
+    }
+    mappings::load(conn, caller.organisation_id)
+}
+
+/// Completes the preview of a parsed document: keeps the columns the coordinator chose and
+/// matches the names to the organisation's people and departments.
+pub fn preview(
+    conn: &mut DbConn,
+    caller: &Caller,
+    parsed: Parsed,
+    file_name: Option<String>,
+    choices: &Choices,
+) -> AppResult<ImportPreview> {
     let org = caller.organisation_id;
     if !edits_ledger(caller, org) {
         return Err(refuse_edit());
     }
-    let file_name = match &input {
-        Input::File { name, .. } => name.clone().filter(|n| !n.is_empty()),
-        Input::Text(_) => None,
-    };
-    let saved = mappings::load(conn, org)?;
-    let parsed = parse_input(input, &saved, &choices)?;
-    // The coordinator's corrections of the columns are kept for the organisation's next 台账.
     if let (Some(sheet), false) = (&parsed.sheet, choices.columns.is_empty()) {
         let chosen: Vec<(String, Option<Field>)> = choices
             .columns

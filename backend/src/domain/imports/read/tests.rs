@@ -269,6 +269,8 @@ fn word_numbering_is_put_back_in_front_of_the_paragraphs() {
         assert_eq!(got, &want, "paragraph {}", n + 1);
     }
     assert_eq!(paragraphs.len(), 354);
+    // And so the same ledger.
+    assert_eq!(crate::domain::imports::parse::parse(&paragraphs), crate::domain::imports::parse::parse(&report_lines()));
 }
 
 #[test]
@@ -546,6 +548,21 @@ fn a_pdf_printed_by_libreoffice_from_the_numbered_report_reads_back() {
             assert!(printed.iter().any(numbered), "no printed line starts like {line}");
         }
     }
+    // The ledger read from the printed lines is the report's: the same titles, and the same
+    // measure texts but for the spaces the PDF puts between Chinese and Latin text.
+    let from_pdf = crate::domain::imports::parse::parse(&lines);
+    let from_text = crate::domain::imports::parse::parse(&report_lines());
+    assert_eq!(from_pdf.counts(), (3, 30, 105), "{:?}", from_pdf.warnings);
+    let problems = |d: &crate::domain::imports::Draft| -> Vec<(String, Vec<String>)> {
+        d.categories
+            .iter()
+            .flat_map(|c| &c.problems)
+            .map(|p| (compact(&p.title), p.measures.iter().map(|m| compact(&m.text)).collect()))
+            .collect()
+    };
+    assert_eq!(problems(&from_pdf), problems(&from_text));
+    assert_eq!(from_pdf.metadata.inspector.as_deref(), Some("县委第三巡察组"));
+    assert_eq!(from_pdf.metadata.doc_number.as_deref(), Some("长职组〔2021〕20号"));
 }
 
 #[test]
