@@ -378,7 +378,7 @@ fn numbers_columns(table: &Table, r: usize) -> bool {
 /// empty category or problem cell continues the one above. Warnings name the cell (C12) and
 /// the sheet's row numbers.
 pub fn to_draft(table: &Table, layout: &SheetLayout) -> Draft {
-    let start = layout.header_rows.1 + 1;
+    let start = layout.header_rows.1.saturating_add(1);
     let resolved: Vec<Option<Resolved>> = Field::ALL.iter().map(|f| layout.column_of(*f).map(|c| resolve(table, c, start))).collect();
     let mut b = Builder {
         layout,

@@ -272,6 +272,41 @@ fn a_saved_mapping_wins_over_the_guess() {
     assert_eq!((m.lead_department.as_deref(), m.progress.as_deref()), (None, Some("已完成")));
 }
 
+fn table(name: &str, rows: &[&[&str]]) -> Table {
+    Table { name: name.into(), rows: rows.iter().map(|r| r.iter().map(|s| s.to_string()).collect()).collect(), merges: vec![] }
+}
+
+/// Sheets that repeat the category and problem on every row, or leave them empty below, and
+/// rows that only add to the measure above.
+#[test]
+fn repeated_and_empty_cells_continue_the_row_above() {
+    let t = table(
+        "整改台账",
+        &[
+            &["问题类别", "问题", "问题表现", "整改措施", "措施类型", "整改进展"],
+            &["一、政治建设方面", "1.问题一", "表现甲", "①措施一", "限期整改", "进展一"],
+            &["一、政治建设方面", "1.问题一", "表现乙", "②措施二", "马上改", ""],
+            &["", "", "", "", "", "补充进展"],
+            &["", "2.问题二", "", "①措施三", "", ""],
+            &["二、作风建设方面", "3.问题三", "", "①措施四", "", ""],
+        ],
+    );
+    let layout = detect(std::slice::from_ref(&t), &HashMap::new()).unwrap();
+    assert_eq!(layout.column_of(Field::Feedback), Some(2), "问题表现 next to 问题 tells more about it");
+    let d = to_draft(&t, &layout);
+    assert_eq!(d.counts(), (2, 3, 4));
+    let p = &d.categories[0].problems[0];
+    assert_eq!((p.feedback.as_str(), p.lines), ("表现甲\n表现乙", Some(Lines { first: 2, last: 4 })));
+    assert_eq!(p.measures[1].progress.as_deref(), Some("补充进展"));
+    assert_eq!(p.measures[1].lines, Some(Lines { first: 3, last: 4 }));
+    assert_eq!(d.categories[0].problems[1].measures[0].text, "措施三");
+    assert_eq!(all_warnings(&d), [warning("unknown_kind", "E3", "E3：无法识别措施类型“马上改”，应为立行立改、限期整改或长期坚持", 3)]);
+    // 反馈意见 alone is the problem.
+    let alone = table("Sheet1", &[&["反馈意见", "整改措施"], &["1.问题一", "①措施一"]]);
+    let layout = detect(std::slice::from_ref(&alone), &HashMap::new()).unwrap();
+    assert_eq!(layout.columns.iter().map(|c| c.field).collect::<Vec<_>>(), [Some(Field::Problem), Some(Field::Measure)]);
+}
+
 #[test]
 fn nothing_like_a_ledger_and_a_blank_ledger() {
     let t =
@@ -325,7 +360,7 @@ fn ledger(categories: usize, problems: usize, measures: usize) -> Vec<MeasureRow
 fn expected(rows: &[MeasureRow]) -> Expected {
     let mut out: Expected = Vec::new();
     let split = |s: &str| {
-        let (label, rest) = s.split_at(s.find(|c: char| c == '）' || c == '.' || c == '①' || c == '②' || c == '③').map_or(0, |i| {
+        let (label, rest) = s.split_at(s.find(['）', '.', '①', '②', '③']).map_or(0, |i| {
             let ch = s[i..].chars().next().unwrap();
             i + ch.len_utf8()
         }));
@@ -476,6 +511,7 @@ fn damaged_or_oversized_files_answer_422() {
         }
     }
     assert_eq!(field_error(&read_sheets(&good, InputFormat::Csv).unwrap_err()), (422, "unsupported_format"));
+    assert_eq!(field_error(&read_sheets(&claims_gigabytes(), InputFormat::Xlsx).unwrap_err()), (422, "workbook_too_large"));
 
     let one_cell = |r: u32, c: u16| {
         let mut book = Workbook::new();
@@ -489,6 +525,19 @@ fn damaged_or_oversized_files_answer_422() {
     assert!(read_sheets(&one_cell(MAX_ROWS as u32 - 1, MAX_COLUMNS as u16 - 1), InputFormat::Xlsx).is_ok());
     let wide = format!("问题{}\n", ",x".repeat(MAX_COLUMNS));
     assert_eq!(field_error(&read_csv(&wide).unwrap_err()), (422, "too_many_columns"));
+}
+
+/// A tiny archive whose one part says it unpacks to 2 GiB.
+fn claims_gigabytes() -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("xl/sharedStrings.xml", stored).unwrap();
+    zip.write_all(b"<sst/>").unwrap();
+    let mut bytes = zip.finish().unwrap().into_inner();
+    let central = bytes.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+    bytes[central + 24..central + 28].copy_from_slice(&0x7FFF_FFFFu32.to_le_bytes());
+    bytes
 }
 
 #[test]
