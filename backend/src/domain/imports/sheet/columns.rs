@@ -189,12 +189,13 @@ struct Candidate {
 }
 
 fn map_band(t: &Table, merges: &[Merge], first: usize, last: usize, width: usize, saved: &HashMap<String, Field>) -> Candidate {
-    let mut from_top = 0;
+    let mut tops = Vec::with_capacity(width);
     let mut columns: Vec<(Column, Option<Strength>)> = (0..width)
         .map(|c| {
             // The lowest label over the column: a group's own columns are named below it.
             let (label_row, label) =
                 (first..=last).rev().map(|r| (r, band_text(t, merges, first, r, c))).find(|(_, s)| !s.is_empty()).unwrap_or((first, ""));
+            tops.push(label_row == first);
             let header = display(label);
             let norm = normalise_header(&header);
             let (field, strength) = match saved.get(&norm) {
@@ -203,15 +204,7 @@ fn map_band(t: &Table, merges: &[Merge], first: usize, last: usize, width: usize
                 None if !split_label(&header).0.is_empty() => (None, None),
                 None => guess(&norm).map_or((None, None), |(f, s)| (f, Some(s))),
             };
-            (Column { index: c, letter: column_letter(c), header, field }, strength, label_row == first)
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .map(|(column, strength, top)| {
-            if top && column.field.is_some() {
-                from_top += 1;
-            }
-            (column, strength)
+            (Column { index: c, letter: column_letter(c), header, field }, strength)
         })
         .collect();
     let has = |cols: &[(Column, Option<Strength>)], f: Field| cols.iter().any(|(c, _)| c.field == Some(f));
@@ -239,6 +232,7 @@ fn map_band(t: &Table, merges: &[Merge], first: usize, last: usize, width: usize
         let key = |f: Field| if columns.iter().any(|(c, s)| c.field == Some(f) && *s >= Some(Strength::Exact)) { 3 } else { 0 };
         fields + key(Field::Problem) + key(Field::Measure)
     });
+    let from_top = columns.iter().zip(&tops).filter(|((c, _), top)| **top && c.field.is_some()).count();
     Candidate { first, last, from_top, columns, score }
 }
 

@@ -545,3 +545,59 @@ fn letters_and_cell_names() {
     assert_eq!([0, 25, 26, 27, 51, 52, 701, 702].map(column_letter), ["A", "Z", "AA", "AB", "AZ", "BA", "ZZ", "AAA"]);
     assert_eq!(cell_name(11, 2), "C12");
 }
+
+/// Tables of any shape, with ranges that overlap or reach past the sheet, and layouts as a
+/// client may send them back: a draft or nothing, never a panic.
+#[test]
+fn any_table_and_layout_give_a_draft() {
+    let words = [
+        "",
+        "",
+        "问题类别",
+        "问题",
+        "整改措施",
+        "完成时限",
+        "一、方面",
+        "1.问题",
+        "①措施",
+        "2021年底",
+        "长期坚持",
+        "张三、李四",
+        "年底前",
+        "（一）",
+        "44561",
+    ];
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    for _ in 0..300 {
+        let (height, width) = (next(12), next(7));
+        let rows = (0..height).map(|_| (0..next(width + 1)).map(|_| words[next(words.len())].to_string()).collect()).collect();
+        let merges = (0..next(5))
+            .map(|_| {
+                let (first_row, first_col) = (next(height + 2), next(width + 2));
+                // Now and then backwards, as a careless writer may leave one.
+                let last_row = if next(6) == 0 { first_row.saturating_sub(1) } else { first_row + next(4) };
+                Merge { first_row, first_col, last_row, last_col: first_col + next(3) }
+            })
+            .collect();
+        let t = Table { name: "Sheet1".into(), rows, merges };
+        if let Some(layout) = detect(std::slice::from_ref(&t), &HashMap::new()) {
+            let _ = to_draft(&t, &layout);
+        }
+        let columns = (0..next(5))
+            .map(|i| Column {
+                index: next(12),
+                letter: column_letter(i),
+                header: String::new(),
+                field: Some(Field::ALL[next(Field::ALL.len())]),
+            })
+            .collect();
+        let sent = SheetLayout { sheet: 0, header_rows: (next(3), [0, 1, 5, usize::MAX][next(4)]), columns };
+        let _ = to_draft(&t, &sent);
+    }
+}
