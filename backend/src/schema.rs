@@ -387,7 +387,7 @@ diesel::table! {
     import_column_mappings (organisation_id, header) {
         organisation_id -> BigInt,
         header -> Text,
-        field -> Text,
+        field -> Nullable<Text>,
         updated_at -> Timestamp,
     }
 }

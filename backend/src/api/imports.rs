@@ -40,8 +40,9 @@ pub struct ImportForm {
     /// .docx, .pdf (with a text layer), .txt (UTF-8 or GBK), .xlsx, .xls or .csv; at most 20 MiB.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
-    /// JSON: which sheet and what some columns hold, e.g. `{"sheet": 0, "columns": [{"column": 2, "field": "measure"}]}`.
-    /// The column choices are kept for the organisation's next 台账.
+    /// `Choices` as JSON text: which sheet and what some columns hold, e.g.
+    /// `{"sheet": 0, "columns": [{"column": 2, "field": "measure"}]}`. The column choices are
+    /// kept for the organisation's next 台账.
     #[schema(value_type = Option<String>)]
     choices: Option<String>,
 }

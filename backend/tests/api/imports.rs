@@ -169,3 +169,71 @@ on_both_databases!(a_new_inspection_is_created_with_its_ledger_or_not_at_all, |a
     let again = app.post(&format!("/api/v1/inspections/{id}/import?dry_run=true"), &zgb, ledger_of(&p["draft"]));
     assert_eq!(again.ok(200)["existing"], json!({"categories": 3, "problems": 30, "measures": 105}));
 });
+
+on_both_databases!(the_exported_workbook_imports_back_as_the_same_ledger, |app: &TestApp| {
+    let zgb = app.login("zgb");
+    let reference = preview_text(app, &zgb, REPORT).ok(200)["draft"].clone();
+    let demo = ledger_of(&reference);
+    let meta = &reference["metadata"];
+    let created = app.post("/api/v1/inspections", &zgb, json!({ "title": "原台账", "inspector": meta["inspector"], "ledger": demo }));
+    let id = created.ok(201)["id"].as_i64().unwrap();
+    let (status, _, xlsx) = app.get_bytes(&format!("/api/v1/inspections/{id}/ledger.xlsx"), &zgb, &[]);
+    assert_eq!(status, 200);
+
+    let p = app.upload("POST", "/api/v1/imports", &zgb, multipart(&[], Some(("整改台账.xlsx", &xlsx))), &[]);
+    let p = p.ok(200).clone();
+    assert_eq!(p["format"], "xlsx");
+    assert_eq!(counts(&p["draft"]), (3, 30, 105));
+    let titles = |d: &Value| -> Vec<(String, Vec<String>)> {
+        d["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c["problems"].as_array().unwrap().clone())
+            .map(|p| {
+                (
+                    p["title"].as_str().unwrap().to_string(),
+                    p["measures"].as_array().unwrap().iter().map(|m| m["text"].as_str().unwrap().to_string()).collect(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(titles(&p["draft"]), titles(&reference));
+    let fields: Vec<&str> = p["sheet"]["layout"]["columns"].as_array().unwrap().iter().filter_map(|c| c["field"].as_str()).collect();
+    for f in ["category", "problem", "measure", "deadline"] {
+        assert!(fields.contains(&f), "{f} in {fields:?}");
+    }
+
+    // Committed into a new inspection: the same ledger again.
+    let again = app.post(
+        "/api/v1/inspections",
+        &zgb,
+        json!({ "title": "导回的台账", "inspector": "县委第三巡察组", "ledger": ledger_of(&p["draft"]) }),
+    );
+    let copy = again.ok(201)["id"].as_i64().unwrap();
+    let rows = |i: i64| -> Vec<(String, String)> {
+        app.get(&format!("/api/v1/inspections/{i}/ledger?limit=200"), &zgb).ok(200)["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["problem_title"].as_str().unwrap_or("").to_string(), r["measure"]["content"].as_str().unwrap_or("").to_string()))
+            .collect()
+    };
+    assert_eq!(rows(copy), rows(id));
+
+    // A column the guess got wrong is corrected, and the choice is kept for next time.
+    let measure_col =
+        p["sheet"]["layout"]["columns"].as_array().unwrap().iter().find(|c| c["field"] == "measure").unwrap()["index"].as_u64().unwrap();
+    let choices = json!({ "columns": [{ "column": measure_col, "field": null }] }).to_string();
+    let without = app.upload("POST", "/api/v1/imports", &zgb, multipart(&[("choices", &choices)], Some(("整改台账.xlsx", &xlsx))), &[]);
+    assert_eq!(counts(&without.ok(200)["draft"]).2, 0);
+    let next = app.upload("POST", "/api/v1/imports", &zgb, multipart(&[], Some(("整改台账.xlsx", &xlsx))), &[]);
+    let kept = next.ok(200)["sheet"]["layout"]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["index"].as_u64() == Some(measure_col))
+        .unwrap()
+        .clone();
+    assert!(kept["field"].is_null(), "{kept}");
+});

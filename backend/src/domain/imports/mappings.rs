@@ -3,11 +3,9 @@
 //! Headers are kept as [`normalise_header`] has them, so that 完成\n时限 and 完成时限 are one
 //! choice; [`super::sheet::detect`] compares them the same way.
 
-use std::collections::HashMap;
-
 use diesel::prelude::*;
 
-use super::sheet::{normalise_header, Field};
+use super::sheet::{normalise_header, Field, Saved};
 use crate::db::{write_tx, DbConn};
 use crate::domain::now;
 use crate::error::{AppError, AppResult};
@@ -18,15 +16,22 @@ const MAX_ENTRIES: usize = 200;
 /// A header longer than this is not one anybody will meet again.
 const MAX_HEADER_CHARS: usize = 100;
 
-/// The organisation's saved choices, header → field.
-pub fn load(conn: &mut DbConn, organisation_id: i64) -> AppResult<HashMap<String, Field>> {
-    let rows: Vec<(String, String)> = m::table.filter(m::organisation_id.eq(organisation_id)).select((m::header, m::field)).load(conn)?;
+/// The organisation's saved choices, header → field (`None`: not imported).
+pub fn load(conn: &mut DbConn, organisation_id: i64) -> AppResult<Saved> {
+    let rows: Vec<(String, Option<String>)> =
+        m::table.filter(m::organisation_id.eq(organisation_id)).select((m::header, m::field)).load(conn)?;
     // A field this build does not know (written by a later one) is left out, not an error.
-    Ok(rows.into_iter().filter_map(|(h, f)| Field::parse(&f).map(|f| (h, f))).collect())
+    Ok(rows
+        .into_iter()
+        .filter_map(|(h, f)| match f {
+            None => Some((h, None)),
+            Some(f) => Field::parse(&f).map(|f| (h, Some(f))),
+        })
+        .collect())
 }
 
-/// Saves the choices of one import: each header's field replaces the saved one; `None`
-/// forgets it, so that the header words decide again.
+/// Saves the choices of one import: each header's field (or `None`, 不导入) replaces the saved
+/// one.
 pub fn save(conn: &mut DbConn, organisation_id: i64, columns: &[(String, Option<Field>)]) -> AppResult<()> {
     if columns.len() > MAX_ENTRIES {
         return Err(AppError::field("/columns", "too_many_columns", format!("at most {MAX_ENTRIES} columns")));
@@ -46,11 +51,14 @@ pub fn save(conn: &mut DbConn, organisation_id: i64, columns: &[(String, Option<
         for (header, field) in &choices {
             // Delete, then insert: one statement for both databases, inside one transaction.
             diesel::delete(m::table.filter(m::organisation_id.eq(organisation_id)).filter(m::header.eq(header))).execute(conn)?;
-            if let Some(f) = field {
-                diesel::insert_into(m::table)
-                    .values((m::organisation_id.eq(organisation_id), m::header.eq(header), m::field.eq(f.as_str()), m::updated_at.eq(t)))
-                    .execute(conn)?;
-            }
+            diesel::insert_into(m::table)
+                .values((
+                    m::organisation_id.eq(organisation_id),
+                    m::header.eq(header),
+                    m::field.eq(field.map(Field::as_str)),
+                    m::updated_at.eq(t),
+                ))
+                .execute(conn)?;
         }
         Ok(())
     })

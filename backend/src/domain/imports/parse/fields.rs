@@ -6,7 +6,8 @@ use std::sync::LazyLock;
 use chrono::NaiveDate;
 use regex::Regex;
 
-use super::meta;
+use crate::domain::imports::sheet::cells::{parse_deadline, split_names, PART_LABELS};
+use crate::domain::imports::sheet::Field;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Fields {
@@ -27,44 +28,16 @@ impl Fields {
     }
 }
 
+/// A label of the 责任清单 and what follows it, up to the end of the clause.
 static FIELD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"(责任领导|分管领导|牵头领导|牵头单位|牵头部门|牵头处室|责任单位|责任部门|责任处室|配合单位|配合部门|协办单位|具体责任人|责任人|完成时限|整改时限|完成时间)",
-        r"\s*[:：]\s*([^；;，,。）)\n]*)"
-    ))
-    .expect("field pattern")
+    let labels: Vec<&str> = PART_LABELS.iter().map(|(label, _)| *label).collect();
+    Regex::new(&format!(r"({})\s*[:：]\s*([^；;，,。）)\n]*)", labels.join("|"))).expect("field pattern")
 });
 
-fn names(s: &str) -> Vec<String> {
-    s.split(['、', '，', ',', '/', '／', ' ', '\u{3000}']).map(str::trim).filter(|n| !n.is_empty()).map(String::from).collect()
-}
-
-/// A deadline as plans write it: a date, a month (its last day), 年底 / 月底, 长期坚持, 立行立改.
+/// A deadline as plans write it: a date, a month (its last day), 年底, 长期坚持, 立行立改.
 pub fn deadline(s: &str) -> (Option<NaiveDate>, Option<String>) {
-    static MONTH: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^((?:19|20)\d{2})\s*[年\-./／]\s*(\d{1,2})\s*月?\s*(?:底|末|前|份)?\s*(?:前)?$").expect("month pattern")
-    });
-    static YEAR_END: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"^((?:19|20)\d{2})\s*年\s*(?:底|末)\s*(?:前)?$").expect("year pattern"));
-    let s = s.trim();
-    for kind in ["长期坚持", "立行立改"] {
-        if s.contains(kind) {
-            return (None, Some(kind.to_string()));
-        }
-    }
-    if let Some(d) = meta::date(s.trim_end_matches('前')) {
-        return (Some(d), None);
-    }
-    let last_day = |y: i32, m: u32| {
-        NaiveDate::from_ymd_opt(if m == 12 { y + 1 } else { y }, if m == 12 { 1 } else { m + 1 }, 1).and_then(|d| d.pred_opt())
-    };
-    if let Some(c) = MONTH.captures(s) {
-        return (c[1].parse().ok().zip(c[2].parse().ok()).filter(|(_, m)| (1..=12).contains(m)).and_then(|(y, m)| last_day(y, m)), None);
-    }
-    if let Some(c) = YEAR_END.captures(s) {
-        return (c[1].parse().ok().and_then(|y| last_day(y, 12)), None);
-    }
-    (None, None)
+    let d = parse_deadline(s);
+    (d.date, d.kind.map(String::from))
 }
 
 /// Takes the fields out of a text; answers what remains of the text, and the fields.
@@ -74,15 +47,16 @@ pub fn take(text: &str) -> (String, Fields) {
     for c in FIELD.captures_iter(text) {
         let (Some(whole), value) = (c.get(0), c[2].trim()) else { continue };
         cuts.push(whole.range());
-        match &c[1] {
-            "责任领导" | "分管领导" | "牵头领导" => f.responsible_leader = names(value).into_iter().next(),
-            "牵头单位" | "牵头部门" | "牵头处室" | "责任单位" | "责任部门" | "责任处室" => {
-                let mut all = names(value).into_iter();
+        let Some(field) = PART_LABELS.iter().find(|(label, _)| *label == &c[1]).map(|(_, f)| *f) else { continue };
+        match field {
+            Field::ResponsibleLeader => f.responsible_leader = split_names(value).into_iter().next(),
+            Field::LeadDepartment => {
+                let mut all = split_names(value).into_iter();
                 f.lead_department = all.next();
                 f.supporting_departments.extend(all);
             }
-            "配合单位" | "配合部门" | "协办单位" => f.supporting_departments.extend(names(value)),
-            "具体责任人" | "责任人" => f.assignees.extend(names(value)),
+            Field::SupportingDepartments => f.supporting_departments.extend(split_names(value)),
+            Field::Assignees => f.assignees.extend(split_names(value)),
             _ => match deadline(value) {
                 (None, None) if !value.is_empty() => f.unread_deadline = Some(value.to_string()),
                 (d, k) => {

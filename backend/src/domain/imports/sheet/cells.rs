@@ -307,7 +307,7 @@ fn time_of_day(b: &[u8], at: usize) -> usize {
 }
 
 /// Labels that name the parts of a responsibility cell (责任清单: 责任领导：张三；牵头单位：教务处).
-const PART_LABELS: &[(&str, Field)] = &[
+pub(crate) const PART_LABELS: &[(&str, Field)] = &[
     ("具体责任人", Field::Assignees),
     ("责任领导", Field::ResponsibleLeader),
     ("分管领导", Field::ResponsibleLeader),

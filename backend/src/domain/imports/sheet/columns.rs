@@ -1,10 +1,8 @@
 //! Which sheet holds the ledger, which rows are its header and what each column holds.
 
-use std::collections::HashMap;
-
 use super::super::{Merge, Table};
 use super::cells::split_label;
-use super::{column_letter, Column, Field, SheetLayout, MAX_COLUMNS};
+use super::{column_letter, Column, Field, Saved, SheetLayout, MAX_COLUMNS};
 
 /// Rows from the top where the header is looked for: a title, a note or two come first.
 const HEADER_SEARCH: usize = 10;
@@ -188,7 +186,7 @@ struct Candidate {
     score: Option<i32>,
 }
 
-fn map_band(t: &Table, merges: &[Merge], first: usize, last: usize, width: usize, saved: &HashMap<String, Field>) -> Candidate {
+fn map_band(t: &Table, merges: &[Merge], first: usize, last: usize, width: usize, saved: &Saved) -> Candidate {
     let mut tops = Vec::with_capacity(width);
     let mut columns: Vec<(Column, Option<Strength>)> = (0..width)
         .map(|c| {
@@ -199,7 +197,7 @@ fn map_band(t: &Table, merges: &[Merge], first: usize, last: usize, width: usize
             let header = display(label);
             let norm = normalise_header(&header);
             let (field, strength) = match saved.get(&norm) {
-                Some(f) => (Some(*f), Some(Strength::Saved)),
+                Some(f) => (*f, Some(Strength::Saved)),
                 // A numbered text (1.问题一, ①措施一) is data, whatever words it holds.
                 None if !split_label(&header).0.is_empty() => (None, None),
                 None => guess(&norm).map_or((None, None), |(f, s)| (f, Some(s))),
@@ -238,7 +236,7 @@ fn map_band(t: &Table, merges: &[Merge], first: usize, last: usize, width: usize
 
 /// Whether a row reads as the lower labels of a two-row header: short cells, one of them a
 /// known header word.
-fn sub_labels(t: &Table, r: usize, saved: &HashMap<String, Field>) -> bool {
+fn sub_labels(t: &Table, r: usize, saved: &Saved) -> bool {
     let Some(row) = t.rows.get(r) else { return false };
     let norms: Vec<String> = row.iter().map(|s| normalise_header(s)).filter(|s| !s.is_empty()).collect();
     norms.iter().all(|s| s.chars().count() <= HEADER_MAX_CHARS)
@@ -270,8 +268,8 @@ fn row_is_empty(t: &Table, r: usize) -> bool {
 /// The sheet and header that best look like a ledger's, with what each column holds: the
 /// organisation's `saved` choices (header → field) first, then the header words. None when no
 /// sheet has a problem or measure column within its first rows.
-pub fn detect(tables: &[Table], saved: &HashMap<String, Field>) -> Option<SheetLayout> {
-    let saved: HashMap<String, Field> = saved.iter().map(|(h, f)| (normalise_header(h), *f)).filter(|(h, _)| !h.is_empty()).collect();
+pub fn detect(tables: &[Table], saved: &Saved) -> Option<SheetLayout> {
+    let saved: Saved = saved.iter().map(|(h, f)| (normalise_header(h), *f)).filter(|(h, _)| !h.is_empty()).collect();
     let mut best: Option<((i32, bool), usize, Candidate)> = None;
     for (i, t) in tables.iter().enumerate() {
         let width = t.rows.iter().map(Vec::len).max().unwrap_or(0).min(MAX_COLUMNS);

@@ -6,7 +6,7 @@
 //! chose before; [`to_draft`] groups the rows below the header into categories, problems and
 //! measures, one measure per row.
 
-mod cells;
+pub(crate) mod cells;
 mod columns;
 mod draft;
 mod read;
@@ -17,6 +17,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub use columns::{detect, normalise_header};
+
+/// An organisation's earlier column choices: header → field, `None` for a column it does not import.
+pub type Saved = std::collections::HashMap<String, Option<Field>>;
 pub use draft::to_draft;
 pub use read::{read_csv, read_sheets, MAX_COLUMNS, MAX_ROWS};
 

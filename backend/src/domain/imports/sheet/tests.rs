@@ -250,11 +250,11 @@ fn a_saved_mapping_wins_over_the_guess() {
     let guessed = detect(std::slice::from_ref(&t), &HashMap::new()).unwrap();
     assert_eq!(fields(&guessed), [Some(Field::Problem), None, None, Some(Field::LeadDepartment), None]);
     // Saved under the header as the coordinator saw it; compared without spaces and punctuation.
-    let saved: HashMap<String, Field> = [
-        ("整改要求", Field::Measure),
-        ("办理人：", Field::Assignees),
-        ("责任 单位", Field::SupportingDepartments),
-        ("备注", Field::Progress),
+    let saved: Saved = [
+        ("整改要求", Some(Field::Measure)),
+        ("办理人：", Some(Field::Assignees)),
+        ("责任 单位", Some(Field::SupportingDepartments)),
+        ("备注", Some(Field::Progress)),
     ]
     .into_iter()
     .map(|(h, f)| (h.to_string(), f))
