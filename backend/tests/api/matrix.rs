@@ -943,6 +943,7 @@ impl<'a> Walk<'a> {
             ("POST", "/api/v1/users/{id}/password") => json!({"new_password": NEW_PASSWORD}),
             ("POST", "/api/v1/api-tokens") => json!({"name": name(), "scopes": ["read"], "organisation_id": t.org}),
             ("POST", "/api/v1/inspections") => json!({"organisation_id": t.org, "title": name(), "inspector": "县委巡察组"}),
+            ("POST", "/api/v1/imports") => json!({"text": "（一）履行职责使命方面\n1. 理论武装不够问题\n①强化思想武装。"}),
             ("PATCH", "/api/v1/inspections/{id}") => json!({"inspector": "县委第三巡察组"}),
             ("POST", "/api/v1/inspections/{id}/categories") | ("PATCH", "/api/v1/categories/{id}") => json!({"title": name()}),
             ("PUT", _) => json!({"ids": t.extra.as_array().cloned().unwrap_or_default()}),

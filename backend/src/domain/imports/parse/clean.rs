@@ -95,7 +95,9 @@ pub fn paragraphs(lines: &[String]) -> (Vec<Para>, usize) {
         if l.is_empty() {
             continue;
         }
-        if PAGE_NUMBER.is_match(l) || BOILERPLATE.is_match(l) || running(l) {
+        // A web page repeats the title it shows as the page's heading.
+        let repeated = out.last().is_some_and(|p| p.text == *l && p.lines.last == p.lines.first);
+        if PAGE_NUMBER.is_match(l) || BOILERPLATE.is_match(l) || running(l) || repeated {
             noise += 1;
             continue;
         }

@@ -42,7 +42,8 @@ static ANY_LEAD: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// 关于“理论武装不够”问题的整改情况.
 static ABOUT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"^关于\s*[“"「『]?(.+?)[”"」』]?\s*(问题)?(?:的)?(?:整改(?:落实)?(?:情况)?)?\s*[:：。]?$"#).expect("about pattern")
+    Regex::new(r#"^关于\s*[“"「『]?(.+?)[”"」』]?\s*(?:的)?\s*(问题)?(?:的)?(?:整改(?:落实)?(?:情况)?)?\s*[:：。]?$"#)
+        .expect("about pattern")
 });
 
 const MAX_TITLE: usize = 60;
