@@ -183,12 +183,18 @@ fn block_kind(heading: &str) -> BlockKind {
     }
 }
 
+/// A heading as the ledger names it: 关于“理论武装不够”问题的整改情况 → 理论武装不够问题,
+/// 关于党的领导弱化方面的问题 → 党的领导弱化方面.
 fn heading(text: &str) -> String {
     let t = text.trim().trim_end_matches(['：', ':', '。', '；', ';']);
-    match ABOUT.captures(t) {
-        Some(c) if c.get(2).is_some() => format!("{}问题", c[1].trim_end_matches("问题")),
-        Some(c) => c[1].to_string(),
-        None => t.to_string(),
+    let Some(c) = ABOUT.captures(t) else { return t.to_string() };
+    // Quotes inside the quotes that were taken off become the outer kind.
+    let inner = c[1].replace('‘', "“").replace('’', "”");
+    let inner = inner.trim_end_matches('的');
+    if c.get(2).is_none() || inner.ends_with("方面") {
+        inner.to_string()
+    } else {
+        format!("{}问题", inner.trim_end_matches("问题"))
     }
 }
 
@@ -303,13 +309,16 @@ fn split_inline(text: &str, lines: Lines) -> Vec<DraftMeasure> {
             let piece = &text[at..end];
             let l = label::at_start(piece).map_or(0, |l| l.len);
             let label = format!("{}是", label::chinese_numeral(n));
-            out.push(measure(label, piece[l..].trim_start_matches(['，', ',', '：', ':'])));
+            out.push(measure(
+                label,
+                piece[l..].trim_start_matches(['，', ',', '：', ':']).trim_end().trim_end_matches(['；', ';', '，', ',']),
+            ));
         }
         return out;
     }
     let parts: Vec<&str> = text.split(['；', ';']).map(str::trim).filter(|p| !p.is_empty()).collect();
     if parts.len() >= 2 && parts.iter().all(|p| p.chars().count() >= 4) {
-        return parts.iter().map(|p| measure(String::new(), p.trim_end_matches('。'))).collect();
+        return parts.iter().map(|p| measure(String::new(), p)).collect();
     }
     vec![measure(String::new(), text)]
 }

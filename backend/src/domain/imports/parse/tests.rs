@@ -149,11 +149,11 @@ fn inline_measures_after_lead_ins() {
     assert_eq!(d.counts(), (2, 3, 8), "{:#?}", d.categories);
     let t = titles(&d);
     assert_eq!(t[0].0, "理论学习不深入问题");
-    assert_eq!(t[0].1, ["制定学习计划，每月集中学习一次；", "开展专题研讨；", "建立学习档案。"]);
+    assert_eq!(t[0].1, ["制定学习计划，每月集中学习一次", "开展专题研讨", "建立学习档案。"]);
     assert_eq!(d.categories[0].problems[0].measures[1].label, "二是");
     assert_eq!(d.categories[0].problems[1].feedback, "部分事项未经集体研究。");
-    assert_eq!(t[1].1, ["修订议事规则；", "建立会议纪要签字制度。"]);
-    assert_eq!(t[2].1, ["规范公务卡结算", "加强财务审核", "开展专项检查"]);
+    assert_eq!(t[1].1, ["修订议事规则", "建立会议纪要签字制度。"]);
+    assert_eq!(t[2].1, ["规范公务卡结算", "加强财务审核", "开展专项检查。"]);
     assert_eq!(d.categories[1].title, "作风建设方面");
 }
 
@@ -236,6 +236,40 @@ fn four_levels_keep_the_quoted_feedback_with_the_problem() {
         ["制定年度学习计划。", "每季度开展一次专题研讨。", "规范学习记录。"]
     );
     assert_eq!(d.categories[1].problems[0].measures[1].text, "建立谈话提醒制度。");
+}
+
+#[test]
+fn a_progress_report_copied_from_a_web_page() {
+    let d = parse_str(include_str!("testdata/web_page.txt"));
+    assert_eq!(d.counts(), (3, 5, 12), "{:#?}", d.categories);
+    assert_eq!(d.categories[0].title, "党的领导弱化方面");
+    let p = &d.categories[1].problems[0];
+    assert_eq!(p.title, "“三会一课”制度落实不严格问题");
+    assert_eq!(
+        p.measures.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(),
+        ["严格落实“三会一课”制度，规范会议记录", "每季度开展一次专题党课", "将制度执行情况纳入党员评议。"]
+    );
+    let m = &d.metadata;
+    assert_eq!(m.title.as_deref(), Some("中共某某县第一中学支部委员会关于县委巡察反馈意见整改进展情况的通报"));
+    assert_eq!((m.started_on, m.ended_on, m.feedback_on), (date("2021-11-08"), date("2021-12-20"), date("2022-03-10")));
+    assert_eq!((m.issuer.as_deref(), m.dated), (Some("中共某某县第一中学支部委员会"), date("2022-06-15")));
+    let kinds: Vec<BlockKind> = d.blocks.iter().map(|b| b.kind).collect();
+    assert_eq!(kinds, [BlockKind::Intro, BlockKind::Organisation, BlockKind::NextSteps, BlockKind::Closing]);
+    // The page's boilerplate and its repeated title are not part of the document.
+    assert!(!d.blocks[0].text.contains("索引号") && !d.blocks[0].text.contains("通报"), "{}", d.blocks[0].text);
+    assert!(!d.blocks[3].text.contains("打印"), "{}", d.blocks[3].text);
+}
+
+#[test]
+fn a_feedback_document_with_its_parts_as_categories() {
+    let d = parse_str(include_str!("testdata/feedback.txt"));
+    assert_eq!(d.counts(), (3, 5, 0), "{:#?}", d.categories);
+    assert_eq!(d.categories[2].title, "落实新时代党的组织路线方面");
+    let p = &d.categories[1].problems[1];
+    assert_eq!((p.label.as_str(), p.title.as_str()), ("（四）", "违反中央八项规定精神问题仍有发生"));
+    assert_eq!(p.feedback, "2022年违规发放节日福利1.6万元。");
+    assert_eq!((d.metadata.issuer.as_deref(), d.metadata.feedback_on), (Some("县委第四巡察组"), date("2023-07-05")));
+    assert_eq!(d.confidence, Confidence::High);
 }
 
 #[test]
