@@ -94,12 +94,16 @@ pub fn parse(lines: &[String]) -> Draft {
         if problems.is_empty() && c.text.trim().is_empty() {
             continue;
         }
+        let mut warnings = Vec::new();
+        if problems.is_empty() {
+            warnings.push(Warning::new("no_problems_in_category", "该类别下未识别出问题").at(c.lines));
+        }
         draft.categories.push(DraftCategory {
             label: c.label_text().to_string(),
             title: heading(&c.text),
             problems,
             lines: Some(c.lines),
-            warnings: Vec::new(),
+            warnings,
         });
     }
     if !closing.is_empty() {
