@@ -104,7 +104,7 @@ struct Form {
     fields: HashMap<String, String>,
 }
 
-fn multipart_error(e: MultipartError) -> AppError {
+pub(super) fn multipart_error(e: MultipartError) -> AppError {
     match e {
         MultipartError::ContentTypeMissing
         | MultipartError::ContentTypeParse

@@ -2,7 +2,7 @@
 //! Committing goes through the ledger import (`POST /inspections/{id}/import`, or
 //! `POST /inspections` with a `ledger` for a new inspection).
 
-use actix_multipart::{Multipart, MultipartError};
+use actix_multipart::Multipart;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest};
@@ -11,6 +11,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::evidence::multipart_error;
 use super::{BadRequest, Forbidden, Invalid, Unauthorized};
 use crate::auth::{AnyCaller, Authorized};
 use crate::domain::imports::preview::{self, Choices, ImportPreview, Input};
@@ -43,7 +44,7 @@ pub struct ImportForm {
     /// `Choices` as JSON text: which sheet and what some columns hold, e.g.
     /// `{"sheet": 0, "columns": [{"column": 2, "field": "measure"}]}`. The column choices are
     /// kept for the organisation's next 台账.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, content_media_type = "application/json")]
     choices: Option<String>,
 }
 
@@ -59,18 +60,6 @@ struct Unsupported(Problem);
 
 fn too_large() -> AppError {
     AppError::new(StatusCode::PAYLOAD_TOO_LARGE, "file_too_large", format!("a document may be at most {} MiB", MAX_IMPORT / (1024 * 1024)))
-}
-
-fn multipart_error(e: MultipartError) -> AppError {
-    match e {
-        MultipartError::ContentTypeMissing
-        | MultipartError::ContentTypeParse
-        | MultipartError::ContentTypeIncompatible
-        | MultipartError::BoundaryMissing => {
-            AppError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "multipart_required", "send the file as multipart/form-data")
-        }
-        _ => AppError::bad_request("invalid_multipart", "the upload was cut off or is not valid multipart/form-data"),
-    }
 }
 
 async fn read_limited<S, E>(mut stream: S, max: usize, err: impl Fn(E) -> AppError) -> AppResult<Vec<u8>>
@@ -89,6 +78,10 @@ where
 }
 
 fn choices_from(text: &[u8]) -> AppResult<Choices> {
+    // A form sends an empty field for a choice left as it was.
+    if text.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Choices::default());
+    }
     serde_json::from_slice(text).map_err(|e| AppError::field("/choices", "invalid_choices", format!("not valid choices: {e}")))
 }
 

@@ -77,18 +77,8 @@ impl<'a> Row<'a> {
     }
     /// Whether the row says anything about a measure.
     fn has_measure_fields(&self) -> bool {
-        [
-            Field::Measure,
-            Field::Kind,
-            Field::ResponsibleLeader,
-            Field::LeadDepartment,
-            Field::SupportingDepartments,
-            Field::Assignees,
-            Field::Deadline,
-            Field::Progress,
-        ]
-        .iter()
-        .any(|f| !self.get(*f).is_empty())
+        // Every field from 整改措施 on is about the measure.
+        Field::ALL[3..].iter().any(|f| !self.get(*f).is_empty())
     }
 }
 
