@@ -294,14 +294,15 @@ export function splitAt(tree: DraftTree, key: string, offset: number): Edit {
 }
 
 // 一是…；二是…: a numeral followed by 是, at the start or after punctuation (not 唯一是, 于是).
-const ENUMERATION = /(?<=^|[。；;，,：:\s])[一二三四五六七八九十]+是/g
+// (No lookbehind: older phone browsers lack it.)
+const ENUMERATION = /(^|[。；;，,：:\s])[一二三四五六七八九十]+是/g
 
 /**
  * The parts a text enumerates: at 二是, 三是 … when it counts them (the words before 一是 stay
  * with the first part), else at each ；. Each part without its closing ；.
  */
 export function splitParts(text: string): string[] {
-  const marks = [...text.matchAll(ENUMERATION)].map((m) => m.index)
+  const marks = [...text.matchAll(ENUMERATION)].map((m) => m.index + (m[1]?.length ?? 0))
   let cuts = marks.length >= 2 ? marks.slice(1) : []
   if (!cuts.length) cuts = [...text.matchAll(/[；;]/g)].map((m) => m.index + 1)
   const bounds = [0, ...cuts, text.length]
