@@ -383,6 +383,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    import_column_mappings (organisation_id, header) {
+        organisation_id -> BigInt,
+        header -> Text,
+        field -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(departments -> organisations (organisation_id));
 diesel::joinable!(users -> organisations (organisation_id));
 diesel::joinable!(users -> departments (department_id));
@@ -402,6 +411,7 @@ diesel::joinable!(evidence -> evidence_files (file_id));
 diesel::joinable!(signoffs -> measures (measure_id));
 diesel::joinable!(comments -> users (author_id));
 diesel::joinable!(evidence_versions -> evidence_files (file_id));
+diesel::joinable!(import_column_mappings -> organisations (organisation_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organisations,
@@ -430,4 +440,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     lookbacks,
     notifications,
     reports,
+    import_column_mappings,
 );

@@ -40,8 +40,9 @@ pub struct ImportForm {
     /// .docx, .pdf (with a text layer), .txt (UTF-8 or GBK), .xlsx, .xls or .csv; at most 20 MiB.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
-    /// JSON: which sheet and what some columns hold, e.g. `{"sheet": 0, "columns": [{"column": 2, "field": "measure"}]}`.
-    /// The column choices are kept for the organisation's next 台账.
+    /// `Choices` as JSON text: which sheet and what some columns hold, e.g.
+    /// `{"sheet": 0, "columns": [{"column": 2, "field": "measure"}]}`. The column choices are
+    /// kept for the organisation's next 台账.
     #[schema(value_type = Option<String>)]
     choices: Option<String>,
 }
@@ -112,8 +113,9 @@ async fn read_form(headers: &HeaderMap, payload: web::Payload) -> AppResult<(Inp
     Ok((file, choices))
 }
 
-/// Reads a document into a draft ledger to review: the feedback document (反馈意见), a
-/// rectification plan or report, as pasted text or a file (.docx with Word's automatic
+/// Read a document into a draft ledger to review
+///
+/// The feedback document (反馈意见), a rectification plan or report, as pasted text or a file (.docx with Word's automatic
 /// numbering, .pdf with a text layer, .txt in UTF-8 or GBK), or a 台账 (.xlsx, .xls, .csv, or a
 /// table in a .docx) with its columns guessed from their headers. Answers the draft
 /// (categories → problems → measures with their source lines and warnings), the inspection's
@@ -158,6 +160,16 @@ async fn preview_import(
             "send multipart/form-data with a file, or JSON with text",
         ));
     };
+    let file_name = match &input {
+        Input::File { name, .. } => name.clone().filter(|n| !n.is_empty()),
+        Input::Text(_) => None,
+    };
     let who = auth.caller;
-    Ok(web::Json(state.db(move |c| preview::preview(c, &who, input, choices)).await?))
+    let w = who.clone();
+    let saved = state.db(move |c| preview::saved_choices(c, &w)).await?;
+    // Reading a large PDF or workbook takes a while: off the request threads, without holding
+    // a database connection.
+    let c = choices.clone();
+    let parsed = web::block(move || preview::parse_input(input, &saved, &c)).await.map_err(AppError::internal)??;
+    Ok(web::Json(state.db(move |conn| preview::preview(conn, &who, parsed, file_name, &choices)).await?))
 }

@@ -56,7 +56,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         Problem,
         crate::domain::ledger::query::MeasureSort,
         crate::domain::reports::store::Format,
-        crate::domain::exports::ExportFormat
+        crate::domain::exports::ExportFormat,
+        crate::domain::imports::preview::Choices
     )),
     tags(
         (name = "auth", description = "Sign in, refresh and sign out"),

@@ -16,6 +16,7 @@ mod evidence;
 mod exports;
 mod faults;
 mod holes;
+mod imports;
 mod ledger;
 mod matrix;
 mod migrations;

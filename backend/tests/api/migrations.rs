@@ -54,3 +54,41 @@ fn sqlite_and_postgres_migrations_define_the_same_columns() {
     let Some(pg) = TestDb::create(Backend::Postgres) else { return };
     assert_eq!(sqlite, columns(&pg));
 }
+
+/// An organisation's column choices for 台账 imports: saved, replaced, forgotten, and kept
+/// apart from another organisation's, on both databases.
+#[test]
+fn import_column_mappings_on_both_databases() {
+    use diesel::r2d2::ManageConnection;
+    use rectify::domain::imports::mappings;
+    use rectify::domain::imports::sheet::Field;
+    use rectify::schema::organisations;
+
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(db) = TestDb::create(backend) else { continue };
+        db.migrate_and_seed();
+        let mut conn = rectify::db::Manager::new(&db.url).connect().unwrap();
+        let ids: Vec<i64> = organisations::table.select(organisations::id).order(organisations::id).load(&mut conn).unwrap();
+        let (school, other) = (ids[0], ids[1]);
+        let columns = |pairs: &[(&str, Option<Field>)]| pairs.iter().map(|(h, f)| (h.to_string(), *f)).collect::<Vec<_>>();
+        mappings::save(
+            &mut conn,
+            school,
+            &columns(&[("整改要求", Some(Field::Measure)), ("办理 人：", Some(Field::Assignees)), ("序号", None)]),
+        )
+        .unwrap();
+        mappings::save(&mut conn, other, &columns(&[("整改要求", Some(Field::Problem))])).unwrap();
+        let saved = mappings::load(&mut conn, school).unwrap();
+        assert_eq!(saved.len(), 3, "{backend:?}: {saved:?}");
+        assert_eq!(
+            (saved["整改要求"], saved["办理人"], saved["序号"]),
+            (Some(Field::Measure), Some(Field::Assignees), None),
+            "{backend:?}"
+        );
+        // A new choice replaces the old one; 不导入 is a choice too.
+        mappings::save(&mut conn, school, &columns(&[("整改要求", Some(Field::Progress)), ("办理人", None)])).unwrap();
+        let saved = mappings::load(&mut conn, school).unwrap();
+        assert_eq!((saved["整改要求"], saved["办理人"]), (Some(Field::Progress), None), "{backend:?}");
+        assert_eq!(mappings::load(&mut conn, other).unwrap()["整改要求"], Some(Field::Problem), "{backend:?}");
+    }
+}

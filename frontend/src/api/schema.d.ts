@@ -303,8 +303,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Reads a document into a draft ledger to review: the feedback document (反馈意见), a
-         *     rectification plan or report, as pasted text or a file (.docx with Word's automatic
+         * Read a document into a draft ledger to review
+         * @description The feedback document (反馈意见), a rectification plan or report, as pasted text or a file (.docx with Word's automatic
          *     numbering, .pdf with a text layer, .txt in UTF-8 or GBK), or a 台账 (.xlsx, .xls, .csv, or a
          *     table in a .docx) with its columns guessed from their headers. Answers the draft
          *     (categories → problems → measures with their source lines and warnings), the inspection's
@@ -1437,6 +1437,13 @@ export interface components {
         };
         /** @enum {string} */
         Change: "created" | "file_replaced" | "details_edited" | "deleted";
+        /** @description The coordinator's corrections of how a 台账 was read. */
+        Choices: {
+            /** @description What some columns hold; the others stay as guessed. */
+            columns?: components["schemas"]["ColumnChoice"][];
+            /** @description Which sheet holds the ledger (0-based); by default the one that looks most like one. */
+            sheet?: number | null;
+        };
         /** @enum {string} */
         CloseoutDecision: "close" | "return";
         CloseoutInput: {
@@ -1446,11 +1453,26 @@ export interface components {
             /** @description When returning: the measures that need more evidence. */
             measure_ids?: number[];
         };
+        /** @description One column of a sheet and what it was taken to hold. */
         Column: {
             field?: null | components["schemas"]["Field"];
+            /**
+             * @description The header as the sheet writes it (of a two-row header, the lower label).
+             * @example 整改措施
+             */
             header: string;
+            /** @description 0-based. */
             index: number;
+            /**
+             * @description The column's letter in the spreadsheet.
+             * @example C
+             */
             letter: string;
+        };
+        ColumnChoice: {
+            /** @description 0-based column index (A is 0). */
+            column: number;
+            field?: null | components["schemas"]["Field"];
         };
         CommentView: {
             /** Format: int64 */
@@ -1686,7 +1708,10 @@ export interface components {
             /** @description `pending`, `approved` or `rejected`. */
             status: string;
         };
-        /** @enum {string} */
+        /**
+         * @description What a column of a 台账 holds.
+         * @enum {string}
+         */
         Field: "category" | "problem" | "feedback" | "measure" | "kind" | "responsible_leader" | "lead_department" | "supporting_departments" | "assignees" | "deadline" | "progress";
         /** @description One invalid field of a request body. */
         FieldError: {
@@ -1784,8 +1809,9 @@ export interface components {
         /** @description An uploaded document (`multipart/form-data`). */
         ImportForm: {
             /**
-             * @description JSON: which sheet and what some columns hold, e.g. `{"sheet": 0, "columns": [{"column": 2, "field": "measure"}]}`.
-             *     The column choices are kept for the organisation's next 台账.
+             * @description `Choices` as JSON text: which sheet and what some columns hold, e.g.
+             *     `{"sheet": 0, "columns": [{"column": 2, "field": "measure"}]}`. The column choices are
+             *     kept for the organisation's next 台账.
              */
             choices?: string | null;
             /**
@@ -2711,12 +2737,19 @@ export interface components {
             key: string;
             paragraphs: components["schemas"]["Paragraph"][];
         };
+        /** @description Where the ledger is in a workbook and what its columns hold. */
         SheetLayout: {
+            /** @description The sheet's columns that have a header or data, left to right. */
             columns: components["schemas"]["Column"][];
-            header_rows: [
-                number,
-                number
-            ];
+            /**
+             * @description First and last header row, 0-based and inclusive; the data starts below the last.
+             * @example [
+             *       2,
+             *       3
+             *     ]
+             */
+            header_rows: number[];
+            /** @description Index of the sheet (table) among those read. */
             sheet: number;
         };
         SheetPreview: {

@@ -258,7 +258,7 @@ pub fn classify<R: Read + Seek>(file_name: &str, head: &[u8], tail: &[u8], file:
 
 /// Which document a zip holds, after counting its entries and what they really expand to
 /// (declared sizes can lie, so the entries are inflated into nothing, up to the limit).
-fn zip_document<R: Read + Seek>(file: R, limits: ZipLimits) -> Result<FileType, Refusal> {
+pub(crate) fn zip_document<R: Read + Seek>(file: R, limits: ZipLimits) -> Result<FileType, Refusal> {
     let mut archive = zip::ZipArchive::new(file).map_err(|_| Refusal::Unsupported)?;
     if archive.len() > limits.max_entries {
         return Err(Refusal::ZipBomb);

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::sheet::{self, Column, Field, SheetLayout};
+use super::sheet::{self, Column, Field, Saved, SheetLayout};
 use super::{mappings, parse, read, Draft, InputFormat, Source, Table, Warning};
 use crate::auth::Caller;
 use crate::db::{write_tx, DbConn};
@@ -99,7 +99,7 @@ pub struct Parsed {
 }
 
 /// Reads and parses a document (pure).
-pub fn parse_input(input: Input, saved: &HashMap<String, Field>, choices: &Choices) -> AppResult<Parsed> {
+pub fn parse_input(input: Input, saved: &Saved, choices: &Choices) -> AppResult<Parsed> {
     let (format, source) = match input {
         Input::Text(text) => (InputFormat::Text, Source::Text { paragraphs: read::lines(&text), tables: Vec::new() }),
         Input::File { bytes, name } => read::read(&bytes, name.as_deref())?,
@@ -131,7 +131,7 @@ pub fn parse_input(input: Input, saved: &HashMap<String, Field>, choices: &Choic
     }
 }
 
-fn from_tables(tables: &[Table], saved: &HashMap<String, Field>, choices: &Choices) -> AppResult<(Draft, Vec<String>, SheetPreview)> {
+fn from_tables(tables: &[Table], saved: &Saved, choices: &Choices) -> AppResult<(Draft, Vec<String>, SheetPreview)> {
     if tables.is_empty() {
         return Err(AppError::field("/file", "empty_document", "the workbook has no sheet with data"));
     }
@@ -168,23 +168,9 @@ fn plain_layout(tables: &[Table], sheet: usize) -> Option<SheetLayout> {
     let columns = table.rows[header]
         .iter()
         .enumerate()
-        .map(|(index, h)| Column { index, letter: column_letter(index), header: h.trim().to_string(), field: None })
+        .map(|(index, h)| Column { index, letter: sheet::column_letter(index), header: h.trim().to_string(), field: None })
         .collect();
     Some(SheetLayout { sheet, header_rows: (header, header), columns })
-}
-
-/// A, B, … Z, AA, AB …
-pub fn column_letter(mut index: usize) -> String {
-    let mut s = Vec::new();
-    loop {
-        s.push(b'A' + (index % 26) as u8);
-        if index < 26 {
-            break;
-        }
-        index = index / 26 - 1;
-    }
-    s.reverse();
-    String::from_utf8(s).unwrap_or_default()
 }
 
 /// Names of people and departments the draft uses, each once, in order.
@@ -204,19 +190,28 @@ fn names(draft: &Draft) -> (BTreeSet<String>, BTreeSet<String>) {
     (people, depts)
 }
 
-/// Reads a document and previews it for the caller's organisation.
-pub fn preview(conn: &mut DbConn, caller: &Caller, input: Input, choices: Choices) -> AppResult<ImportPreview> {
+/// The column choices the caller's organisation made before; refused for those who may not
+/// import into its ledger.
+pub fn saved_choices(conn: &mut DbConn, caller: &Caller) -> AppResult<Saved> {
+    if !edits_ledger(caller, caller.organisation_id) {
+        return Err(refuse_edit());
+    }
+    mappings::load(conn, caller.organisation_id)
+}
+
+/// Completes the preview of a parsed document: keeps the columns the coordinator chose and
+/// matches the names to the organisation's people and departments.
+pub fn preview(
+    conn: &mut DbConn,
+    caller: &Caller,
+    parsed: Parsed,
+    file_name: Option<String>,
+    choices: &Choices,
+) -> AppResult<ImportPreview> {
     let org = caller.organisation_id;
     if !edits_ledger(caller, org) {
         return Err(refuse_edit());
     }
-    let file_name = match &input {
-        Input::File { name, .. } => name.clone().filter(|n| !n.is_empty()),
-        Input::Text(_) => None,
-    };
-    let saved = mappings::load(conn, org)?;
-    let parsed = parse_input(input, &saved, &choices)?;
-    // The coordinator's corrections of the columns are kept for the organisation's next 台账.
     if let (Some(sheet), false) = (&parsed.sheet, choices.columns.is_empty()) {
         let chosen: Vec<(String, Option<Field>)> = choices
             .columns
@@ -258,19 +253,4 @@ pub fn preview(conn: &mut DbConn, caller: &Caller, input: Input, choices: Choice
         people,
         departments,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn column_letters_count_like_a_spreadsheet() {
-        assert_eq!(column_letter(0), "A");
-        assert_eq!(column_letter(25), "Z");
-        assert_eq!(column_letter(26), "AA");
-        assert_eq!(column_letter(27), "AB");
-        assert_eq!(column_letter(701), "ZZ");
-        assert_eq!(column_letter(702), "AAA");
-    }
 }

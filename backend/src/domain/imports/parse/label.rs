@@ -78,6 +78,15 @@ pub fn at_start(s: &str) -> Option<Label> {
     if let Some(n) = circled_value(first) {
         return make(Style::Circled, n, first.len_utf8());
     }
+    // LibreOffice prints Word's circled numbering as [①].
+    if first == '[' {
+        let mut rest = s[1..].chars();
+        if let (Some(c), Some(']')) = (rest.next(), rest.next()) {
+            if let Some(n) = circled_value(c) {
+                return make(Style::Circled, n, 1 + c.len_utf8() + 1);
+            }
+        }
+    }
     if OPEN.contains(&first) {
         let inner_start = first.len_utf8();
         let inner_end = s[inner_start..].find(CLOSE).map(|i| inner_start + i)?;
@@ -184,6 +193,7 @@ mod tests {
         assert_eq!(label("(1)完善制度"), Some((Style::ArabicParen, 1, "完善制度".into())));
         assert_eq!(label("①强化思想武装。"), Some((Style::Circled, 1, "强化思想武装。".into())));
         assert_eq!(label("⑳二十"), Some((Style::Circled, 20, "二十".into())));
+        assert_eq!(label("[③]强化"), Some((Style::Circled, 3, "强化".into())));
         assert_eq!(label("㉑二十一"), Some((Style::Circled, 21, "二十一".into())));
         assert_eq!(label("一是细化方案"), Some((Style::Shi, 1, "细化方案".into())));
         assert_eq!(label("三是，加强监督"), Some((Style::Shi, 3, "加强监督".into())));

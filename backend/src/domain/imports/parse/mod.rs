@@ -6,6 +6,7 @@
 //! reports open with parts about how the work was organised that are numbered the same way.
 
 mod clean;
+mod fields;
 mod label;
 mod meta;
 mod outline;
@@ -314,9 +315,36 @@ fn split_inline(text: &str, lines: Lines) -> Vec<DraftMeasure> {
 
 fn measure(n: &Node) -> Option<DraftMeasure> {
     let text = n.full_text();
-    let text = MEASURE_LEAD.find(&text).map_or(text.as_str(), |m| &text[m.end()..]).trim().to_string();
+    let text = MEASURE_LEAD.find(&text).map_or(text.as_str(), |m| &text[m.end()..]).trim();
     // A label with nothing after it is not a measure.
-    (!text.is_empty()).then(|| DraftMeasure { label: n.label_text().to_string(), text, lines: Some(n.span()), ..Default::default() })
+    (!text.is_empty())
+        .then(|| with_fields(DraftMeasure { label: n.label_text().to_string(), lines: Some(n.span()), ..Default::default() }, text))
+}
+
+/// A measure with its text, and who is responsible by when where the text says it.
+fn with_fields(mut m: DraftMeasure, text: &str) -> DraftMeasure {
+    let (rest, f) = fields::take(text);
+    m.text = if rest.is_empty() { text.to_string() } else { rest };
+    apply(&mut m, f);
+    m
+}
+
+fn apply(m: &mut DraftMeasure, f: fields::Fields) {
+    if let Some(d) = &f.unread_deadline {
+        let mut w = Warning::new("unread_deadline", format!("无法识别完成时限“{d}”，请填写日期"));
+        w.lines = m.lines;
+        m.warnings.push(w);
+    }
+    m.responsible_leader = m.responsible_leader.take().or(f.responsible_leader);
+    m.lead_department = m.lead_department.take().or(f.lead_department);
+    if m.supporting_departments.is_empty() {
+        m.supporting_departments = f.supporting_departments;
+    }
+    if m.assignees.is_empty() {
+        m.assignees = f.assignees;
+    }
+    m.deadline = m.deadline.or(f.deadline);
+    m.kind = m.kind.take().or(f.kind);
 }
 
 /// A problem, unless its item has nothing in it but a label.
@@ -331,6 +359,17 @@ fn problem(p: &Node, feedback_doc: bool) -> Option<DraftProblem> {
         pieces.push((rest, p.lines));
     }
     pieces.extend(p.body.iter().map(|b| (b.text.clone(), b.lines)));
+    // Who is responsible for the whole problem, written under its title.
+    let mut shared = fields::Fields::default();
+    pieces.retain_mut(|(text, _)| {
+        let (rest, f) = fields::take(text);
+        if f.is_empty() {
+            return true;
+        }
+        shared = f;
+        *text = rest;
+        !text.is_empty()
+    });
     let (mut feedback, loose) = sort_content(&pieces, feedback_doc);
     let mut measures = Vec::new();
     // Four levels: items under the problem that have items of their own quote the feedback.
@@ -357,6 +396,10 @@ fn problem(p: &Node, feedback_doc: bool) -> Option<DraftProblem> {
     if title.is_empty() && measures.is_empty() && feedback.is_empty() {
         return None;
     }
+    let (responsible_leader, lead_department) = (shared.responsible_leader.clone(), shared.lead_department.clone());
+    for m in &mut measures {
+        apply(m, shared.clone());
+    }
     if title.is_empty() {
         warnings.push(Warning::new("no_title", "该问题只有编号，没有标题，请补写").at(p.lines));
     }
@@ -367,6 +410,8 @@ fn problem(p: &Node, feedback_doc: bool) -> Option<DraftProblem> {
         label: p.label_text().to_string(),
         title,
         feedback: feedback.join("\n"),
+        responsible_leader,
+        lead_department,
         measures,
         lines: Some(p.span()),
         warnings,

@@ -266,3 +266,93 @@ fn bad_input_gives_an_empty_tree_with_a_warning() {
     let d = parse_str(&deep);
     assert!(d.counts().1 > 0);
 }
+
+#[test]
+fn a_plan_says_who_is_responsible_by_when() {
+    let d = parse_str(
+        "（一）履行职责使命方面\n\
+         1.理论武装不够问题\n\
+         责任领导：覃守生；牵头单位：党政办公室\n\
+         ①强化思想武装。（责任人：覃立明；完成时限：2021年12月底）\n\
+         ②强化理论武装。（完成时限：长期坚持）\n\
+         ③强化政策武装。完成时限：年底前\n",
+    );
+    let p = &d.categories[0].problems[0];
+    assert_eq!((p.responsible_leader.as_deref(), p.lead_department.as_deref()), (Some("覃守生"), Some("党政办公室")));
+    let m = &p.measures;
+    assert_eq!(m[0].text, "强化思想武装。");
+    assert_eq!(m[0].assignees, ["覃立明"]);
+    assert_eq!(m[0].deadline, date("2021-12-31"));
+    assert_eq!(m[0].responsible_leader.as_deref(), Some("覃守生"));
+    assert_eq!((m[1].kind.as_deref(), m[1].deadline), (Some("长期坚持"), None));
+    assert_eq!(m[2].warnings.iter().map(|w| w.code.as_str()).collect::<Vec<_>>(), ["unread_deadline"]);
+}
+
+/// Documents made of random pieces of real ones — labels of every style, lead-ins, fields, page
+/// numbers, broken lines, odd characters — never make the parser panic, and every node's lines
+/// lie inside the source.
+#[test]
+fn random_documents_never_break_the_parser() {
+    const PIECES: [&str; 32] = [
+        "一、",
+        "（一）",
+        "(二)",
+        "1.",
+        "2、",
+        "3．",
+        "（1）",
+        "(21)",
+        "①",
+        "⑳",
+        "㉑",
+        "一是",
+        "二是，",
+        "第一，",
+        "其二；",
+        "整改措施：",
+        "问题表现：",
+        "责任领导：",
+        "完成时限：2021年12月底",
+        "关于“",
+        "”问题的整改情况",
+        "方面",
+        "问题",
+        "。",
+        "；",
+        "\n",
+        "\n\n",
+        "— 3 —\n",
+        "20241120日",
+        "（",
+        "）",
+        "共反馈问题3个方面30个问题",
+    ];
+    let mut seed: u64 = 0x2021_0723;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for _ in 0..3_000 {
+        let mut doc = String::new();
+        for _ in 0..(next() % 60) {
+            match next() % 4 {
+                0 => doc.push(char::from_u32((next() % 0x3000) as u32 + 0x4e00).unwrap_or('字')),
+                1 => doc.push(char::from_u32((next() % 0x80) as u32).unwrap_or(' ')),
+                _ => doc.push_str(PIECES[(next() % PIECES.len() as u64) as usize]),
+            }
+        }
+        let src = lines(&doc);
+        let d = parse(&src);
+        let n = src.len() as u32;
+        let inside = |l: &Option<Lines>| l.is_none_or(|l| 1 <= l.first && l.first <= l.last && l.last <= n);
+        for c in &d.categories {
+            assert!(inside(&c.lines), "{doc:?}");
+            for p in &c.problems {
+                assert!(inside(&p.lines), "{doc:?}");
+                assert!(p.measures.iter().all(|m| inside(&m.lines) && !m.text.is_empty()), "{doc:?}");
+            }
+        }
+    }
+}
