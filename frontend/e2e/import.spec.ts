@@ -154,6 +154,12 @@ test('a teacher may not open the import page, nor see it in the menu', async ({ 
   await expect(page.getByTestId('message')).toContainText('无权访问此页面')
 })
 
+/** A PDF whose page has no content stream. */
+const BROKEN_PDF = Buffer.from(
+  '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n' +
+    '3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+)
+
 test('a document that cannot be read is refused at the field, in words', async ({ page }) => {
   await signIn(page, 'zgb')
   await page.goto('/import')
@@ -161,7 +167,10 @@ test('a document that cannot be read is refused at the field, in words', async (
   // Too large: refused before it is sent.
   await drop.setInputFiles({ name: '台账.xlsx', mimeType: 'application/octet-stream', buffer: Buffer.alloc(21 << 20) })
   await expect(page.getByTestId('import-input').locator('.el-form-item__error')).toHaveText('文件超过 20 MB，不能导入')
-  // A .doc file: the server's code in the user's words.
+  // A PDF without its pages' content: the server's code in the user's words.
+  await drop.setInputFiles({ name: '整改报告.pdf', mimeType: 'application/pdf', buffer: BROKEN_PDF })
+  await expect(page.getByTestId('import-input').locator('.el-form-item__error')).toHaveText('文件已损坏，无法打开')
+  // A .doc file (as a server refuses one it cannot convert).
   await page.route('**/api/v1/imports', (route) =>
     route.fulfill({
       status: 422,
@@ -350,6 +359,49 @@ test('a 台账: its columns are shown in words and can be changed; names are mat
   await expect(node(page, 'measure', 1)).toHaveClass(/selected/)
   await page.getByTestId('to-commit').click()
   await expect(page.getByTestId('import-commit').locator('.el-form-item__error')).toHaveText('必填')
+})
+
+test('the ledger exported as a workbook reads back as a 台账, its columns guessed from the headers', async ({
+  page,
+}) => {
+  await signIn(page, 'zgb')
+  await page.goto('/ledger')
+  await expect(page.getByTestId('ledger-table').locator('.el-table__row').first()).toBeVisible()
+  await page.getByTestId('export').click()
+  const download = page.waitForEvent('download')
+  await page.getByTestId('export-xlsx').click()
+  const workbook = Buffer.concat(await (await (await download).createReadStream())!.toArray())
+
+  await page.goto('/import')
+  await page.locator('[data-test=document-drop] input[type=file]').setInputFiles({
+    name: '整改台账.xlsx',
+    mimeType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    buffer: workbook,
+  })
+  await expect(page.getByTestId('figure-problems')).toContainText('30 个问题')
+  await expect(page.getByTestId('figure-measures')).toContainText('105 条整改措施')
+  const columns = page.getByTestId('draft-columns')
+  // A sure reading: the columns are summed up, and listed on request.
+  await expect(page.getByTestId('column-summary')).toHaveText('共 23 列，已识别 10 列')
+  await expect(page.getByTestId('column-table')).toHaveCount(0)
+  await page.getByTestId('columns-toggle').click()
+  await expect(page.getByTestId('column-B').locator('.el-select__placeholder')).toHaveText('问题类别')
+  await expect(page.getByTestId('column-F').locator('.el-select__placeholder')).toHaveText('责任领导')
+  await expect(page.getByTestId('sheet-select')).toContainText('整改台账')
+  // Each measure with the people and dates of its row; the people found by name.
+  const first = node(page, 'measure', 0)
+  await expect(first.getByTestId('node-fields')).toContainText('责任领导 许志刚')
+  await expect(first.getByTestId('node-fields')).toContainText('措施类型 立行立改')
+  await expect(page.getByTestId('person').filter({ hasText: '许志刚' })).toContainText('已匹配')
+  await expect(page.getByTestId('department').filter({ hasText: '党政办公室' })).toContainText('已匹配')
+
+  // 责任领导 not imported after all: read again without it.
+  await page.getByTestId('column-F').click()
+  await page.getByRole('option', { name: '不导入' }).click()
+  await expect(page.getByTestId('column-F').locator('.el-select__placeholder')).toHaveText('不导入')
+  await expect(node(page, 'measure', 0).getByTestId('node-fields')).not.toContainText('责任领导')
+  await expect(columns.locator('.el-alert')).toHaveCount(0)
+  await shoot(page, 'zh-CN-import-workbook')
 })
 
 test('the import page has nothing critical or serious for axe, and fits a phone', async ({ page }) => {

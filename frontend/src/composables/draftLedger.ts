@@ -638,10 +638,7 @@ export const FIELDS: readonly Field[] = [
 ]
 
 /** The `choices` form field: which sheet, and what each column holds (`null`: not imported). */
-export interface ColumnChoices {
-  sheet: number
-  columns: { column: number; field: Field | null }[]
-}
+export type ColumnChoices = Schemas['Choices']
 
 /** The columns as they are read now, with one of them changed. */
 export function columnChoices(sheet: Schemas['SheetPreview'], column: number, field: Field | null): ColumnChoices {

@@ -69,13 +69,12 @@ export function useDraftImport() {
         form.append('file', input.file, input.file.name)
         if (choices) form.append('choices', JSON.stringify(choices))
         // (The form goes as it is: the browser sets its boundary.)
-        // (openapi-fetch's response type turns the tuple `header_rows` into an array.)
-        result = (await call(
+        result = await call(
           api.POST('/api/v1/imports', { body: form as never, bodySerializer: (b: unknown) => b as FormData }),
-        )) as Preview
+        )
         file.value = input.file
       } else {
-        result = (await call(api.POST('/api/v1/imports', { body: { text: input.text } }))) as Preview
+        result = await call(api.POST('/api/v1/imports', { body: { text: input.text } }))
         file.value = null
       }
       preview.value = result

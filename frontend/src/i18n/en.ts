@@ -468,7 +468,7 @@ export default {
       back: 'Back',
       next: 'Next: import into the ledger',
       errorsMarked: '{n} things to correct, marked in the problem list',
-      notImported: 'Progress is not imported with the ledger',
+      progress: 'Progress (not imported)',
     },
     fields: {
       kind: 'Kind',
@@ -483,6 +483,9 @@ export default {
       feedback: 'Feedback',
     },
     columns: {
+      summary: '{n} columns, {imported} of them recognised',
+      show: 'Show the columns',
+      hide: 'Hide',
       title: 'Columns',
       sheet: 'Sheet',
       column: 'Column',
@@ -806,6 +809,11 @@ export default {
   result: { holds: 'Holds', rebound: 'Rebound' },
   decision: { approve: 'Approve', return: 'Return', close: 'Close out', reject: 'Refuse' },
   errors: {
+    too_many_columns: 'The sheet has too many columns; delete the ones not needed, then import it',
+    too_many_rows: 'The sheet has too many rows; split it, then import it',
+    unreadable_csv: 'The CSV file cannot be read; open it in Excel and save it as .xlsx, then import it',
+    unreadable_workbook: 'The workbook cannot be read; open it in Excel or WPS and save it as .xlsx, then import it',
+    workbook_too_large: 'The workbook unpacks too large; remove its pictures or split it, then import it',
     save_as_docx: 'Save the .doc / .wps file as .docx, then import it',
     scanned_pdf: 'A scan (images) cannot be read yet: upload a PDF or Word file with text, or paste the text below',
     empty_document: 'There is nothing to read in the file',

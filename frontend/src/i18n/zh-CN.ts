@@ -463,7 +463,7 @@ export default {
       back: '上一步',
       next: '下一步：导入台账',
       errorsMarked: '有 {n} 处需要修改，已在问题清单中标出',
-      notImported: '整改进展不随台账导入',
+      progress: '整改进展（不导入）',
     },
     fields: {
       kind: '措施类型',
@@ -478,6 +478,9 @@ export default {
       feedback: '问题描述',
     },
     columns: {
+      summary: '共 {n} 列，已识别 {imported} 列',
+      show: '查看各列',
+      hide: '收起',
       title: '列对应关系',
       sheet: '工作表',
       column: '列',
@@ -790,6 +793,11 @@ export default {
   result: { holds: '巩固', rebound: '反弹' },
   decision: { approve: '同意', return: '退回', close: '同意销号', reject: '不批准' },
   errors: {
+    too_many_columns: '表格的列数过多，请删去多余的列后再导入',
+    too_many_rows: '表格的行数过多，请拆分后再导入',
+    unreadable_csv: 'CSV 文件无法读取，请用 Excel 打开后另存为 .xlsx 再导入',
+    unreadable_workbook: '表格文件无法读取，请用 Excel 或 WPS 打开后另存为 .xlsx 再导入',
+    workbook_too_large: '表格文件解压后过大，请删去其中的图片或拆分后再导入',
     save_as_docx: '请将 .doc / .wps 文件另存为 .docx 后再导入',
     scanned_pdf: '扫描件（图片）暂不能识别：请上传带文字的 PDF 或 Word 文件，或将文字粘贴到下面',
     empty_document: '文件中没有可识别的内容',
