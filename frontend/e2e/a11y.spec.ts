@@ -69,7 +69,7 @@ for (const [size, viewport] of Object.entries(VIEWPORTS)) {
         await scan(page, 'measure', findings, counts, `${locale}-${size}`)
 
         await signIn(page, 'zgb', locale)
-        for (const path of ['/inspections', '/admin']) {
+        for (const path of ['/inspections', '/admin', '/import']) {
           await page.goto(path)
           await scan(page, path.slice(1), findings, counts, `${locale}-${size}`)
         }

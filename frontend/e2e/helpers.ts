@@ -33,8 +33,11 @@ export async function measureId(page: Page, problem: number, measure: number): P
       localStorage.setItem('rectify.refresh', pair.refresh_token)
       const auth = { Authorization: `Bearer ${pair.access_token}` }
       const inspections = await (await fetch('/api/v1/inspections', { headers: auth })).json()
-      // The demo school's inspection (other tests may add inspections of their own).
-      const demo = inspections.items.find((i: { inspector: string }) => i.inspector === '县委第三巡察组')
+      // The demo school's inspection: the first of its inspecting body (other tests add inspections
+      // of their own, some by the same body, and the list is newest first).
+      const demo = inspections.items
+        .filter((i: { inspector: string }) => i.inspector === '县委第三巡察组')
+        .sort((a: { id: number }, b: { id: number }) => a.id - b.id)[0]
       const problems = await (await fetch(`/api/v1/inspections/${demo.id}/problems`, { headers: auth })).json()
       const problem = problems.find((x: { ordinal: number }) => x.ordinal === p)
       const measures = await (await fetch(`/api/v1/problems/${problem.id}/measures`, { headers: auth })).json()

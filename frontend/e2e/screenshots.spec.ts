@@ -27,6 +27,7 @@ for (const locale of ['zh-CN', 'en'] as const) {
     for (const [path, name] of [
       ['/inspections', 'inspections'],
       ['/admin', 'admin'],
+      ['/import', 'import'],
     ]) {
       await page.goto(path)
       await shoot(page, `${locale}-${name}`)

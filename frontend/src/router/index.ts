@@ -53,6 +53,7 @@ const routes: RouteRecordRaw[] = [
       { path: 'problems/:id', component: () => import('@/views/ProblemView.vue') },
       { path: 'inspections', component: () => import('@/views/InspectionsView.vue'), meta: { roles: OFFICE } },
       { path: 'inspections/:id', component: () => import('@/views/InspectionEditView.vue'), meta: { roles: OFFICE } },
+      { path: 'import', component: () => import('@/views/ImportView.vue'), meta: { roles: OFFICE } },
       {
         path: 'bureau',
         component: () => import('@/views/BureauView.vue'),
