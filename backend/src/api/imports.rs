@@ -15,6 +15,7 @@ use super::evidence::multipart_error;
 use super::{BadRequest, Forbidden, Invalid, Unauthorized};
 use crate::auth::{AnyCaller, Authorized};
 use crate::domain::imports::preview::{self, Choices, ImportPreview, Input};
+use crate::domain::ledger::{edits_ledger, refuse_edit};
 use crate::error::{AppError, AppResult, Problem};
 use crate::state::AppState;
 
@@ -24,6 +25,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 /// The largest document read: a feedback document or 台账 is far smaller.
 pub const MAX_IMPORT: usize = 20 * 1024 * 1024;
+
+/// Documents read at once, each on a blocking thread: a large PDF or workbook takes seconds of
+/// a core, and the others wait their turn rather than take every core.
+static READING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
 /// Pasted text to read.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -132,6 +137,10 @@ async fn preview_import(
     req: HttpRequest,
     payload: web::Payload,
 ) -> AppResult<web::Json<ImportPreview>> {
+    // Refused before the body is read.
+    if !edits_ledger(&auth.caller, auth.caller.organisation_id) {
+        return Err(refuse_edit());
+    }
     let media = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     let (input, choices) = if media.starts_with("multipart/form-data") {
         read_form(req.headers(), payload).await?
@@ -142,7 +151,7 @@ async fn preview_import(
         if t.text.trim().is_empty() {
             return Err(AppError::field("/text", "required", "paste the document's text"));
         }
-        if t.text.chars().count() > 2_000_000 {
+        if t.text.chars().count() > crate::domain::imports::read::MAX_CHARS {
             return Err(AppError::field("/text", "too_long", "at most 2,000,000 characters"));
         }
         (Input::Text(t.text), Choices::default())
@@ -163,6 +172,7 @@ async fn preview_import(
     // Reading a large PDF or workbook takes a while: off the request threads, without holding
     // a database connection.
     let c = choices.clone();
+    let _turn = READING.acquire().await.map_err(AppError::internal)?;
     let parsed = web::block(move || preview::parse_input(input, &saved, &c)).await.map_err(AppError::internal)??;
     Ok(web::Json(state.db(move |conn| preview::preview(conn, &who, parsed, file_name, &choices)).await?))
 }

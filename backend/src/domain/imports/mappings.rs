@@ -34,7 +34,7 @@ pub fn load(conn: &mut DbConn, organisation_id: i64) -> AppResult<Saved> {
 /// one.
 pub fn save(conn: &mut DbConn, organisation_id: i64, columns: &[(String, Option<Field>)]) -> AppResult<()> {
     if columns.len() > MAX_ENTRIES {
-        return Err(AppError::field("/columns", "too_many_columns", format!("at most {MAX_ENTRIES} columns")));
+        return Err(AppError::field("/choices/columns", "too_many_columns", format!("at most {MAX_ENTRIES} columns")));
     }
     // The last choice for a header counts, as it would in the sheet read left to right.
     let mut choices: Vec<(String, Option<Field>)> = Vec::new();

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use super::sheet::{self, Column, Field, Saved, SheetLayout};
 use super::{mappings, parse, read, Draft, InputFormat, Source, Table, Warning};
 use crate::auth::Caller;
-use crate::db::{write_tx, DbConn};
+use crate::db::DbConn;
 use crate::domain::ledger::{edits_ledger, refuse_edit};
 use crate::error::{AppError, AppResult};
 use crate::schema::{departments, users};
@@ -137,7 +137,7 @@ fn from_tables(tables: &[Table], saved: &Saved, choices: &Choices) -> AppResult<
     }
     let chosen = match choices.sheet {
         Some(i) if i >= tables.len() => {
-            return Err(AppError::field("/sheet", "out_of_range", format!("the workbook has {} sheets", tables.len())))
+            return Err(AppError::field("/choices/sheet", "out_of_range", format!("the workbook has {} sheets", tables.len())))
         }
         Some(i) => sheet::detect(&tables[i..=i], saved).map(|l| SheetLayout { sheet: i, ..l }).or_else(|| plain_layout(tables, i)),
         None => sheet::detect(tables, saved).or_else(|| plain_layout(tables, 0)),
@@ -148,7 +148,13 @@ fn from_tables(tables: &[Table], saved: &Saved, choices: &Choices) -> AppResult<
     for c in &choices.columns {
         match layout.columns.iter_mut().find(|col| col.index == c.column) {
             Some(col) => col.field = c.field,
-            None => return Err(AppError::field("/columns", "unknown_column", format!("the sheet has no column {}", c.column + 1))),
+            None => {
+                return Err(AppError::field(
+                    "/choices/columns",
+                    "unknown_column",
+                    format!("the sheet has no column {}", c.column.saturating_add(1)),
+                ))
+            }
         }
     }
     let table = &tables[layout.sheet];
@@ -220,7 +226,7 @@ pub fn preview(
             .filter(|col| !col.header.is_empty())
             .map(|col| (col.header.clone(), col.field))
             .collect();
-        write_tx(conn, |conn| mappings::save(conn, org, &chosen))?;
+        mappings::save(conn, org, &chosen)?;
     }
     let (people, depts) = names(&parsed.draft);
     let accounts: Vec<(i64, String, String)> =

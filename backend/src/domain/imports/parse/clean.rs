@@ -60,7 +60,7 @@ fn ends_sentence(s: &str) -> bool {
 fn is_heading(s: &str) -> bool {
     label::at_start(s).is_some_and(|l| {
         let rest = &s[l.len..];
-        !rest.contains('。') && rest.chars().count() <= 40 && !rest.ends_with(['，', ',', '、', '（', '(', '“', '《'])
+        !rest.contains('。') && rest.chars().count() <= super::MAX_TITLE && !rest.ends_with(['，', ',', '、', '（', '(', '“', '《'])
     })
 }
 
@@ -81,7 +81,7 @@ pub fn paragraphs(lines: &[String]) -> (Vec<Para>, usize) {
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for l in &normal {
         // Lead-ins such as 整改措施： repeat too, and are not headers.
-        if !l.is_empty() && l.chars().count() <= 40 && label::at_start(l).is_none() && !ends_sentence(l) {
+        if !l.is_empty() && l.chars().count() <= 40 && label::at_start(l).is_none() && !ends_sentence(l) && !l.contains(['：', ':']) {
             *seen.entry(l.as_str()).or_default() += 1;
         }
     }

@@ -28,11 +28,14 @@ impl Fields {
     }
 }
 
-/// A label of the 责任清单 and what follows it, up to the end of the clause.
-static FIELD: LazyLock<Regex> = LazyLock::new(|| {
+/// A label of the 责任清单 with its colon.
+static LABEL: LazyLock<Regex> = LazyLock::new(|| {
     let labels: Vec<&str> = PART_LABELS.iter().map(|(label, _)| *label).collect();
-    Regex::new(&format!(r"({})\s*[:：]\s*([^；;，,。）)\n]*)", labels.join("|"))).expect("field pattern")
+    Regex::new(&format!(r"({})\s*[:：]\s*", labels.join("|"))).expect("field pattern")
 });
+
+/// Where a field's value ends: the end of its clause.
+const STOPS: [char; 9] = ['；', ';', '，', ',', '。', '）', ')', '\n', '\r'];
 
 /// A deadline as plans write it: a date, a month (its last day), 年底, 长期坚持, 立行立改.
 pub fn deadline(s: &str) -> (Option<NaiveDate>, Option<String>) {
@@ -40,14 +43,64 @@ pub fn deadline(s: &str) -> (Option<NaiveDate>, Option<String>) {
     (d.date, d.kind.map(String::from))
 }
 
+/// What held the fields once they are taken out: brackets left empty, and the separators
+/// between them (（；；） → nothing, ；；→ ；). One pass: a bracket is dropped when nothing but
+/// separators was written inside it.
+fn tidy(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    // Where each open bracket is in `out`, and whether anything was written inside it.
+    let mut open: Vec<(usize, bool)> = Vec::new();
+    for c in text.chars() {
+        match c {
+            '（' | '(' => open.push((out.len(), false)),
+            '）' | ')' => match open.pop() {
+                Some((at, false)) => {
+                    out.truncate(at);
+                    continue;
+                }
+                Some((_, true)) => {
+                    if let Some(outer) = open.last_mut() {
+                        outer.1 = true;
+                    }
+                }
+                None => {}
+            },
+            '；' | ';' if out.ends_with('；') || open.last().is_some_and(|(_, filled)| !filled) => continue,
+            '；' | ';' => {
+                out.push('；');
+                continue;
+            }
+            _ if c.is_whitespace() => {}
+            _ => {
+                if let Some(o) = open.last_mut() {
+                    o.1 = true;
+                }
+            }
+        }
+        out.push(c);
+    }
+    out.replace("；）", "）")
+}
+
 /// Takes the fields out of a text; answers what remains of the text, and the fields.
 pub fn take(text: &str) -> (String, Fields) {
     let mut f = Fields::default();
     let mut cuts = Vec::new();
-    for c in FIELD.captures_iter(text) {
-        let (Some(whole), value) = (c.get(0), c[2].trim()) else { continue };
-        cuts.push(whole.range());
-        let Some(field) = PART_LABELS.iter().find(|(label, _)| *label == &c[1]).map(|(_, f)| *f) else { continue };
+    let labels: Vec<(usize, usize, &str)> = LABEL
+        .captures_iter(text)
+        .filter_map(|c| {
+            let (whole, name) = (c.get(0)?, c.get(1)?);
+            Some((whole.start(), whole.end(), name.as_str()))
+        })
+        .collect();
+    for (i, &(start, end, name)) in labels.iter().enumerate() {
+        // A value ends with its clause, or where the next label begins (责任单位：党政办整改时限：…).
+        let limit = labels.get(i + 1).map_or(text.len(), |next| next.0);
+        let segment = &text[end..limit];
+        let value_end = end + segment.find(STOPS).unwrap_or(segment.len());
+        let value = text[end..value_end].trim();
+        cuts.push(start..value_end);
+        let Some(field) = PART_LABELS.iter().find(|(label, _)| *label == name).map(|(_, f)| *f) else { continue };
         match field {
             Field::ResponsibleLeader => f.responsible_leader = split_names(value).into_iter().next(),
             Field::LeadDepartment => {
@@ -76,15 +129,7 @@ pub fn take(text: &str) -> (String, Fields) {
         at = r.end;
     }
     rest.push_str(&text[at..]);
-    // What held the fields: （…；…） and the separators between them.
-    let mut rest = rest.replace(';', "；");
-    loop {
-        let before = rest.len();
-        rest = rest.replace("；；", "；").replace("（；", "（").replace("；）", "）").replace("（）", "").replace("()", "");
-        if rest.len() == before {
-            break;
-        }
-    }
+    let rest = tidy(&rest);
     let rest = rest.trim().trim_end_matches(['；', '，', ',', ' ']).trim().to_string();
     (rest, f)
 }

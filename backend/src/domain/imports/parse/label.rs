@@ -8,9 +8,11 @@ pub enum Style {
     Chinese,
     /// （一）
     ChineseParen,
-    /// 1. 1、 1．
+    /// 1. 1、 1． ⒈
     Arabic,
-    /// （1） (1)
+    /// 1） 1): a list apart from 1.
+    ArabicBracket,
+    /// （1） (1) ⑴
     ArabicParen,
     /// ① … ⑳ ㉑ … ㊿
     Circled,
@@ -42,6 +44,15 @@ pub fn chinese_value(s: &str) -> Option<u32> {
         ['十', u] => digit(*u).map(|d| 10 + d),
         [t, '十'] => digit(*t).filter(|&d| d > 1).map(|d| d * 10),
         [t, '十', u] => Some(digit(*t).filter(|&d| d > 1)? * 10 + digit(*u).filter(|&d| d > 0)?),
+        _ => None,
+    }
+}
+
+/// An ASCII or full-width digit's value.
+fn digit(c: char) -> Option<u32> {
+    match c {
+        '0'..='9' => c.to_digit(10),
+        '０'..='９' => Some(c as u32 - '０' as u32),
         _ => None,
     }
 }
@@ -95,26 +106,41 @@ pub fn at_start(s: &str) -> Option<Label> {
         if let Some(n) = chinese_value(inner) {
             return make(Style::ChineseParen, n, inner_end + close_len);
         }
-        if !inner.is_empty() && inner.len() <= 3 && inner.bytes().all(|b| b.is_ascii_digit()) {
-            return make(Style::ArabicParen, inner.parse().ok()?, inner_end + close_len);
+        if (1..=3).contains(&inner.chars().count()) && inner.chars().all(|c| digit(c).is_some()) {
+            let n = inner.chars().filter_map(digit).fold(0, |n, d| n * 10 + d);
+            return make(Style::ArabicParen, n, inner_end + close_len);
         }
         return None;
     }
-    if first.is_ascii_digit() {
-        let digits = s.bytes().take_while(u8::is_ascii_digit).count();
-        if digits > 3 {
-            return None;
+    // ⑴ … ⒇ and ⒈ … ⒛, as Word's enclosed formats print them.
+    match first as u32 {
+        n @ 0x2474..=0x2487 => return make(Style::ArabicParen, n - 0x2474 + 1, first.len_utf8()),
+        n @ 0x2488..=0x249B => return make(Style::Arabic, n - 0x2488 + 1, first.len_utf8()),
+        _ => {}
+    }
+    if let Some(first_digit) = digit(first) {
+        // ASCII or full-width (１．) digits.
+        let mut value = first_digit;
+        let mut end = first.len_utf8();
+        for c in s[end..].chars() {
+            let Some(d) = digit(c) else { break };
+            value = value * 10 + d;
+            end += c.len_utf8();
+            if value > 999 {
+                return None;
+            }
         }
-        let rest = &s[digits..];
+        let rest = &s[end..];
         let sep = rest.chars().next()?;
-        // "1.5万元" and "3.2%" are numbers, not labels; "1）" and "1)" are labels too.
+        // "1.5万元" and "3.2%" are numbers, not labels.
         let after = rest[sep.len_utf8()..].chars().next();
-        let ok = match sep {
-            '、' | '．' | '）' => true,
-            '.' | ')' => !after.is_some_and(|c| c.is_ascii_digit()),
-            _ => false,
+        let style = match sep {
+            '、' | '．' => Style::Arabic,
+            '.' if !after.is_some_and(|c| digit(c).is_some()) => Style::Arabic,
+            '）' | ')' => Style::ArabicBracket,
+            _ => return None,
         };
-        return if ok { make(Style::Arabic, s[..digits].parse().ok()?, digits + sep.len_utf8()) } else { None };
+        return make(style, value, end + sep.len_utf8());
     }
     if is_cn_digit(first) {
         let numeral: String = s.chars().take_while(|&c| is_cn_digit(c)).collect();
@@ -194,6 +220,11 @@ mod tests {
         assert_eq!(label("①强化思想武装。"), Some((Style::Circled, 1, "强化思想武装。".into())));
         assert_eq!(label("⑳二十"), Some((Style::Circled, 20, "二十".into())));
         assert_eq!(label("[③]强化"), Some((Style::Circled, 3, "强化".into())));
+        assert_eq!(label("１．问题"), Some((Style::Arabic, 1, "问题".into())));
+        assert_eq!(label("（１２）措施"), Some((Style::ArabicParen, 12, "措施".into())));
+        assert_eq!(label("⑵措施"), Some((Style::ArabicParen, 2, "措施".into())));
+        assert_eq!(label("⒊问题"), Some((Style::Arabic, 3, "问题".into())));
+        assert_eq!(label("1）措施"), Some((Style::ArabicBracket, 1, "措施".into())));
         assert_eq!(label("㉑二十一"), Some((Style::Circled, 21, "二十一".into())));
         assert_eq!(label("一是细化方案"), Some((Style::Shi, 1, "细化方案".into())));
         assert_eq!(label("三是，加强监督"), Some((Style::Shi, 3, "加强监督".into())));

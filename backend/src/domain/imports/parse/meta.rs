@@ -30,7 +30,9 @@ static RANGE: LazyLock<Regex> = LazyLock::new(|| {
 static DOC_NUMBER: LazyLock<Regex> = LazyLock::new(|| re(r"^(\S{1,12}?)\s*[〔\[（(【]\s*((?:19|20)\d{2})\s*[〕\]）)】]\s*(\d{1,4})\s*号"));
 static SIGNED_DATE: LazyLock<Regex> = LazyLock::new(|| re(r"^((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$"));
 /// Digits run together before 日: a date that lost 年 or 月 in extraction (20241120日, 319日).
-static DAMAGED_DATE: LazyLock<Regex> = LazyLock::new(|| re(r"(^|[^\d月])(\d{3,8})\s*日"));
+static DAMAGED_DATE: LazyLock<Regex> = LazyLock::new(|| re(r"(^|[^\d月])(\d{3,8})\s*日([内以前后]?)"));
+/// Warnings of one kind given one by one; past this, one more says how many there were.
+const MAX_DATE_WARNINGS: usize = 20;
 static COUNT: LazyLock<Regex> =
     LazyLock::new(|| re(r"(\d{1,5}|[一二三四五六七八九十]{1,3})\s*(个|条|项)\s*(方面|具体问题|问题|整改措施|措施|任务)"));
 static COUNT_AFTER: LazyLock<Regex> = LazyLock::new(|| re(r"(?:整改措施|措施|整改任务)\s*(?:共\s*)?(\d{1,5})\s*(?:条|项|个)"));
@@ -92,13 +94,21 @@ pub fn extract(front: &[Para], all: &[Para], warnings: &mut Vec<Warning>) -> Met
             m.title = Some(close_up(&p.text));
         }
     }
+    let mut damaged = 0;
     for p in all {
-        for c in DAMAGED_DATE.captures_iter(&p.text) {
-            warnings.push(
-                Warning::new("damaged_date", format!("第 {} 行的日期“{}日”缺少年、月或日，未能识别，请核对原文", p.lines.first, &c[2]))
-                    .at(p.lines),
-            );
+        // 180日内 is a period, not a date.
+        for c in DAMAGED_DATE.captures_iter(&p.text).filter(|c| c[3].is_empty()) {
+            damaged += 1;
+            if damaged <= MAX_DATE_WARNINGS {
+                warnings.push(
+                    Warning::new("damaged_date", format!("第 {} 行的日期“{}日”缺少年、月或日，未能识别，请核对原文", p.lines.first, &c[2]))
+                        .at(p.lines),
+                );
+            }
         }
+    }
+    if damaged > MAX_DATE_WARNINGS {
+        warnings.push(Warning::new("damaged_date", format!("另有 {} 处日期缺字，未逐一列出", damaged - MAX_DATE_WARNINGS)));
     }
     // The first sentence that names the inspecting body usually also says when it came and
     // when it fed back.

@@ -26,6 +26,8 @@ static CLOSING: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:欢迎|联系电话|联系人|联系方式|来访|来信|通信地址|邮政编码|邮编|电子邮箱|举报电话|特此报告|特此通报|附件)|向社会公开|无不宜公开|监督电话")
         .expect("closing pattern")
 });
+/// Words after which only the closing and the attachments follow.
+static SIGN_OFF: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(?:特此(?:报告|通报|说明)|附件)").expect("sign-off pattern"));
 /// A lead-in that says what follows is about the problem (what the feedback found).
 static FEEDBACK_LEAD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:问题表现|具体表现|表现为|存在问题|主要问题|问题描述|问题内容|巡察指出|巡察发现|反馈问题|反馈意见|反馈指出)\s*[:：]")
@@ -46,7 +48,8 @@ static ABOUT: LazyLock<Regex> = LazyLock::new(|| {
         .expect("about pattern")
 });
 
-const MAX_TITLE: usize = 60;
+/// The longest heading kept whole as a title.
+pub(super) const MAX_TITLE: usize = 60;
 
 /// Parses the lines of a document (as the source view numbers them).
 pub fn parse(lines: &[String]) -> Draft {
@@ -56,16 +59,23 @@ pub fn parse(lines: &[String]) -> Draft {
         draft.warnings.push(Warning::new("empty_document", "文档中没有可识别的文字"));
         return draft;
     }
-    // The closing words follow the last numbered paragraph.
+    // The closing words follow the last numbered paragraph, or begin with 特此报告 or the list
+    // of attachments, whose items are numbered too.
+    let first_labelled = paras.iter().position(|p| label::at_start(&p.text).is_some());
     let last_labelled = paras.iter().rposition(|p| label::at_start(&p.text).is_some());
-    let closing_at =
-        last_labelled.and_then(|i| paras[i + 1..].iter().position(|p| CLOSING.is_match(&p.text)).map(|k| i + 1 + k)).unwrap_or(paras.len());
+    let sign_off = first_labelled.and_then(|i| paras[i..].iter().position(|p| SIGN_OFF.is_match(&p.text)).map(|k| i + k));
+    let closing_at = last_labelled
+        .and_then(|i| paras[i + 1..].iter().position(|p| CLOSING.is_match(&p.text)).map(|k| i + 1 + k))
+        .into_iter()
+        .chain(sign_off)
+        .min()
+        .unwrap_or(paras.len());
     let (body, closing) = paras.split_at(closing_at);
     let root = outline::build(body);
 
     draft.metadata = meta::extract(&root.body, &paras, &mut draft.warnings);
-    let feedback_doc =
-        draft.metadata.title.as_deref().is_some_and(|t| t.contains("反馈意见") || (t.contains("反馈") && !t.contains("整改")));
+    // The feedback itself (反馈意见), not a report on its rectification (…反馈意见整改情况的报告).
+    let feedback_doc = draft.metadata.title.as_deref().is_some_and(|t| t.contains("反馈") && !t.contains("整改"));
     if let Some(intro) = intro(&root.body, draft.metadata.title.as_deref()) {
         draft.blocks.push(intro);
     }
@@ -308,6 +318,11 @@ fn split_inline(text: &str, lines: Lines) -> Vec<DraftMeasure> {
         |label: String, text: &str| DraftMeasure { label, text: text.trim().to_string(), lines: Some(lines), ..Default::default() };
     if !marks.is_empty() {
         let mut out = Vec::new();
+        // What comes before 一是 is kept: a measure without a label, to keep or delete.
+        let preface = text[..marks[0].0].trim().trim_end_matches(['：', ':']);
+        if !preface.is_empty() {
+            out.push(measure(String::new(), preface));
+        }
         for (k, &(at, n)) in marks.iter().enumerate() {
             let end = marks.get(k + 1).map_or(text.len(), |m| m.0);
             let piece = &text[at..end];
@@ -325,6 +340,17 @@ fn split_inline(text: &str, lines: Lines) -> Vec<DraftMeasure> {
         return parts.iter().map(|p| measure(String::new(), p)).collect();
     }
     vec![measure(String::new(), text)]
+}
+
+/// The measures of an item: one, or those it lists inline when it starts with 一是.
+fn measures_of(n: &Node) -> Vec<DraftMeasure> {
+    if n.label.as_ref().is_some_and(|l| l.style == label::Style::Shi) {
+        let text = format!("{}{}", n.label_text(), n.full_text());
+        if label::inline_shi(&text).len() >= 2 {
+            return split_inline(&text, n.span());
+        }
+    }
+    measure(n).into_iter().collect()
 }
 
 fn measure(n: &Node) -> Option<DraftMeasure> {
@@ -396,9 +422,9 @@ fn problem(p: &Node, feedback_doc: bool) -> Option<DraftProblem> {
             let (fb, more) = sort_content(&quoted, true);
             feedback.extend(fb);
             measures.extend(more.into_iter().flat_map(|(t, l)| split_inline(&t, l)));
-            measures.extend(c.children.iter().filter_map(measure));
+            measures.extend(c.children.iter().flat_map(measures_of));
         } else {
-            measures.extend(measure(c));
+            measures.extend(measures_of(c));
         }
     }
     if p.children.is_empty() {

@@ -390,3 +390,74 @@ fn random_documents_never_break_the_parser() {
         }
     }
 }
+
+#[test]
+fn styles_that_look_alike_stay_apart() {
+    // 1） measures under 1. problems; full-width digits; ⑴ as Word prints it.
+    let d = parse_str("（一）甲方面\n1.甲问题\n1）措施一。\n2）措施二。\n２．乙问题\n⑴措施三。\n⑵措施四。\n");
+    assert_eq!(d.counts(), (1, 2, 4), "{:#?}", d.categories);
+    assert_eq!(d.categories[0].problems[1].measures[1].label, "⑵");
+}
+
+#[test]
+fn a_paragraph_starting_with_yi_shi_lists_its_measures() {
+    let d = parse_str("（一）甲方面\n1.财务管理不规范问题\n整改情况：已完成整改。\n一是严格执行报销制度；二是开展专项检查。\n");
+    let p = &d.categories[0].problems[0];
+    let m: Vec<(&str, &str)> = p.measures.iter().map(|m| (m.label.as_str(), m.text.as_str())).collect();
+    assert_eq!(m, [("一是", "严格执行报销制度"), ("二是", "开展专项检查。")]);
+    assert_eq!(p.feedback, "已完成整改。");
+    // Inline after a sentence, the sentence is kept as a measure of its own.
+    let d = parse_str(
+        "（一）甲方面
+1.乙问题
+整改情况：召开专题会议研究部署。一是修订制度；二是开展检查。
+",
+    );
+    let m: Vec<&str> = d.categories[0].problems[0].measures.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(m, ["召开专题会议研究部署。", "修订制度", "开展检查。"]);
+}
+
+#[test]
+fn a_report_on_the_feedback_is_not_the_feedback() {
+    let d = parse_str("某校关于巡察反馈意见整改落实情况的报告\n（一）甲方面\n1.甲问题\n已修订议事规则。\n");
+    assert_eq!(d.categories[0].problems[0].measures.len(), 1);
+    assert_eq!(d.categories[0].problems[0].feedback, "");
+}
+
+#[test]
+fn attachments_after_the_sign_off_are_not_problems() {
+    let d = parse_str("（一）甲方面\n1.甲问题\n①措施。\n特此报告。\n附件：1.整改台账\n2.领导小组名单\n某某委员会\n2021年11月10日\n");
+    assert_eq!(d.counts(), (1, 1, 1), "{:#?}", d.categories);
+    assert_eq!(d.categories[0].problems[0].measures[0].text, "措施。");
+    let closing = d.blocks.iter().find(|b| b.kind == BlockKind::Closing).expect("closing");
+    assert!(closing.text.starts_with("特此报告。") && closing.text.contains("领导小组名单"), "{}", closing.text);
+    assert_eq!(d.metadata.dated, date("2021-11-10"));
+}
+
+#[test]
+fn field_lines_under_every_measure_are_kept() {
+    let mut src = String::from("（一）甲方面\n1.甲问题\n");
+    for (n, c) in ["①", "②", "③"].iter().enumerate() {
+        src.push_str(&format!("{c}措施{n}。\n责任单位：党政办\n整改时限：长期坚持\n"));
+    }
+    let d = parse_str(&src);
+    for m in &d.categories[0].problems[0].measures {
+        assert_eq!((m.lead_department.as_deref(), m.kind.as_deref()), (Some("党政办"), Some("长期坚持")), "{m:?}");
+    }
+}
+
+#[test]
+fn periods_are_not_damaged_dates_and_damage_is_counted_not_listed() {
+    let d = parse_str("要求在180日内完成整改。");
+    assert!(d.warnings.iter().all(|w| w.code != "damaged_date"), "{:?}", d.warnings);
+    let d = parse_str(&(100..600).map(|n| format!("①{n}日。\n")).collect::<String>());
+    assert_eq!(d.warnings.iter().filter(|w| w.code == "damaged_date").count(), 21);
+}
+
+#[test]
+fn brackets_left_empty_by_the_fields_go_with_them() {
+    let nested = format!("①措施。{}{}责任人：张三", "（".repeat(3), "）".repeat(3));
+    let d = parse_str(&format!("（一）甲方面\n1.甲问题\n{nested}\n"));
+    let m = &d.categories[0].problems[0].measures[0];
+    assert_eq!((m.text.as_str(), m.assignees.as_slice()), ("措施。", &["张三".to_string()][..]));
+}

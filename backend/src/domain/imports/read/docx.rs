@@ -30,6 +30,8 @@ const MC: &str = "http://schemas.openxmlformats.org/markup-compatibility/2006";
 const MAX_COLUMNS: usize = 64;
 /// Cells over all tables, padding included.
 const MAX_CELLS: usize = 1_000_000;
+/// Elements inside elements: Word's own documents stay far below.
+const MAX_DEPTH: usize = 256;
 
 /// Reads a .docx already known to be a zip holding `word/document.xml`; no part may expand
 /// past `limit` bytes.
@@ -174,11 +176,11 @@ impl<'a> Walker<'a> {
             match reader.read_resolved_event() {
                 Ok((ns, Event::Start(e))) => {
                     let tag = self.open(space(&ns), &e);
-                    self.push(tag);
+                    self.push(tag)?;
                 }
                 Ok((ns, Event::Empty(e))) => {
                     let tag = self.open(space(&ns), &e);
-                    self.push(tag);
+                    self.push(tag)?;
                     self.close()?;
                 }
                 Ok((_, Event::End(_))) => self.close()?,
@@ -220,11 +222,16 @@ impl<'a> Walker<'a> {
         self.skipping == 0 && !self.run_hidden && self.parent() == Some(Tag::T)
     }
 
-    fn push(&mut self, tag: Tag) {
+    /// Opens an element; a document nested deeper than Word ever writes is refused.
+    fn push(&mut self, tag: Tag) -> AppResult<()> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(damaged());
+        }
         if tag == Tag::Skip {
             self.skipping += 1;
         }
         self.stack.push(tag);
+        Ok(())
     }
 
     fn push_text(&mut self, text: &str) {
@@ -381,12 +388,13 @@ impl<'a> Walker<'a> {
             cell.lines.extend(rows.into_iter().flat_map(|r| r.cells).flat_map(|c| c.lines));
             return Ok(());
         }
-        let table = grid(rows, format!("表格{}", self.done.len() + 1));
-        let width = table.rows.first().map_or(0, Vec::len);
-        self.cells = self.cells.saturating_add(table.rows.len().saturating_mul(width));
+        // Counted before the grid is padded to its widest row, which is what it will hold.
+        let width = rows.iter().map(|r| r.before.saturating_add(r.cells.iter().map(|c| c.span.max(1)).sum::<usize>())).max().unwrap_or(0);
+        self.cells = self.cells.saturating_add(rows.len().saturating_mul(width.min(MAX_COLUMNS)));
         if self.cells > MAX_CELLS {
             return Err(too_large());
         }
+        let table = grid(rows, format!("表格{}", self.done.len() + 1));
         self.done.push(table);
         self.paragraphs.push(String::new());
         Ok(())
@@ -414,17 +422,23 @@ fn attr(e: &BytesStart, name: &str) -> Option<String> {
 fn finish(raw: &str) -> String {
     let chars: Vec<char> = raw.chars().collect();
     let mut out = String::with_capacity(raw.len());
-    for (i, c) in chars.iter().enumerate() {
-        if *c == BREAK || *c == '\r' {
-            let before = out.chars().last();
-            let after = chars.get(i + 1..).and_then(|rest| rest.iter().find(|c| **c != BREAK && **c != '\r'));
-            let tight = |c: Option<&char>| c.is_none_or(|c| is_wide(*c) || c.is_whitespace());
-            if !tight(before.as_ref()) && !tight(after) {
+    let is_break = |c: char| c == BREAK || c == '\r';
+    let tight = |c: Option<&char>| c.is_none_or(|c| is_wide(*c) || c.is_whitespace());
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        if is_break(c) {
+            // A run of breaks is one gap: found once, not again for each break in it.
+            let end = chars[i..].iter().position(|c| !is_break(*c)).map_or(chars.len(), |k| i + k);
+            if !tight(out.chars().last().as_ref()) && !tight(chars.get(end)) {
                 out.push(' ');
             }
-        } else if !c.is_control() || *c == '\t' {
-            out.push(*c);
+            i = end;
+            continue;
         }
+        if !c.is_control() || c == '\t' {
+            out.push(c);
+        }
+        i += 1;
     }
     out
 }

@@ -27,6 +27,8 @@ const ZIP_LIMITS: ZipLimits = ZipLimits { max_entries: 5_000, max_uncompressed: 
 /// More paragraphs (or lines) than any real document has; beyond it the file is refused rather
 /// than held in memory line by line.
 const MAX_PARAGRAPHS: usize = 100_000;
+/// The characters of a document, as for pasted text: far more than any feedback document or report.
+pub const MAX_CHARS: usize = 2_000_000;
 
 /// Reads an uploaded file. `filename` only breaks ties the content leaves open (a CSV file, an
 /// OLE container that is neither a workbook nor a Word document).
@@ -72,7 +74,7 @@ fn read_text(bytes: &[u8], ext: &str) -> AppResult<(InputFormat, Source)> {
         return Err(empty());
     }
     // Counted before the lines are made, so a file of line breaks is not held line by line.
-    if text.bytes().filter(|b| *b == b'\n').count() > MAX_PARAGRAPHS {
+    if text.bytes().filter(|b| *b == b'\n' || *b == b'\r').count() > 2 * MAX_PARAGRAPHS || text.chars().count() > MAX_CHARS {
         return Err(too_large());
     }
     if matches!(ext, "csv" | "tsv") || text::looks_like_csv(&text) {
@@ -130,7 +132,7 @@ fn read_ole(bytes: &[u8], ext: &str) -> AppResult<(InputFormat, Source)> {
 
 /// Paragraphs with the refusals every text-like source shares.
 fn text_source(paragraphs: Vec<String>, tables: Vec<super::Table>) -> AppResult<Source> {
-    if paragraphs.len() > MAX_PARAGRAPHS {
+    if paragraphs.len() > MAX_PARAGRAPHS || paragraphs.iter().map(|p| p.chars().count()).sum::<usize>() > MAX_CHARS {
         return Err(too_large());
     }
     if paragraphs.iter().all(|p| p.trim().is_empty()) && tables.is_empty() {

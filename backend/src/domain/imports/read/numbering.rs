@@ -12,6 +12,9 @@ use std::collections::{HashMap, HashSet};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
+/// The longest `w:lvlText` kept: Word's own are a few characters ("（%1）", "%1.%2.").
+const MAX_LEVEL_TEXT: usize = 32;
+
 /// Word has nine list levels.
 const LEVELS: usize = 9;
 
@@ -155,7 +158,8 @@ impl Definitions {
                         match name {
                             "start" => l.start = val().and_then(|v| v.parse().ok()).unwrap_or(0),
                             "numFmt" => l.format = val().unwrap_or_default(),
-                            "lvlText" => l.text = val().unwrap_or_default(),
+                            // A label is a few characters; a longer text would be copied before every paragraph.
+                            "lvlText" => l.text = val().unwrap_or_default().chars().take(MAX_LEVEL_TEXT).collect(),
                             "lvlRestart" => l.restart = val().and_then(|v| v.parse().ok()),
                             "isLgl" => l.legal = on(val()),
                             "suff" => l.no_suffix = val().as_deref() == Some("nothing"),
@@ -387,7 +391,7 @@ fn bullet(text: &str) -> String {
 /// A count in a `w:numFmt`; formats without a Chinese or Latin rendering here fall back to
 /// decimal digits, as Word does past the range of a format.
 pub(super) fn format_number(n: i64, format: &str) -> String {
-    let from_table = |table: &[&str]| usize::try_from(n - 1).ok().and_then(|i| table.get(i).map(|s| s.to_string()));
+    let from_table = |table: &[&str]| usize::try_from(n.saturating_sub(1)).ok().and_then(|i| table.get(i).map(|s| s.to_string()));
     let offset =
         |first: u32, count: i64| (1..=count).contains(&n).then(|| char::from_u32(first + n as u32 - 1)).flatten().map(String::from);
     let shown = match format {

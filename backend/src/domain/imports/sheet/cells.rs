@@ -86,15 +86,17 @@ fn label_length(s: &str) -> usize {
 
 /// Names in a cell: 张三、李四, 教务处，学生处; 工会 / 团委, one per line, or spaced apart.
 pub fn split_names(cell: &str) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    for name in cell.split(|c: char| c.is_whitespace() || matches!(c, '、' | '，' | ',' | '；' | ';' | '/' | '／')) {
-        let name = name.trim();
-        if !name.is_empty() && !names.iter().any(|n| n == name) {
-            names.push(name.to_string());
-        }
-    }
-    names
+    let mut seen = std::collections::HashSet::new();
+    cell.split(|c: char| c.is_whitespace() || matches!(c, '、' | '，' | ',' | '；' | ';' | '/' | '／'))
+        .map(str::trim)
+        .filter(|name| !name.is_empty() && seen.insert(*name))
+        .take(MAX_NAMES)
+        .map(String::from)
+        .collect()
 }
+
+/// More names than any measure has people or departments: the rest of a cell is not read.
+pub const MAX_NAMES: usize = 50;
 
 pub const IMMEDIATE: &str = "立行立改";
 pub const TIME_BOUND: &str = "限期整改";

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use super::super::{Confidence, Draft, DraftCategory, DraftMeasure, DraftProblem, Lines, Table, Warning};
-use super::cells::{has_category_label, kind_of, labelled_parts, parse_deadline, split_label, split_names, DeadlineIssue};
+use super::cells::{has_category_label, kind_of, labelled_parts, parse_deadline, split_label, split_names, DeadlineIssue, MAX_NAMES};
 use super::{cell_name, Field, SheetLayout};
 
 /// A column's cells below the header, with merged ranges filled in.
@@ -173,14 +173,11 @@ impl<'a> Builder<'a> {
         };
         set(&mut m.responsible_leader, &leader);
         set(&mut m.lead_department, &lead);
-        for name in split_names(&supporting) {
-            if !m.supporting_departments.contains(&name) {
-                m.supporting_departments.push(name);
-            }
-        }
-        for name in split_names(&assignees) {
-            if !m.assignees.contains(&name) {
-                m.assignees.push(name);
+        for (list, cell) in [(&mut m.supporting_departments, &supporting), (&mut m.assignees, &assignees)] {
+            for name in split_names(cell) {
+                if list.len() < MAX_NAMES && !list.contains(&name) {
+                    list.push(name);
+                }
             }
         }
         let progress = row.get(Field::Progress);
