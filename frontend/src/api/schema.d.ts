@@ -304,14 +304,14 @@ export interface paths {
         put?: never;
         /**
          * Read a document into a draft ledger to review
-         * @description The feedback document (反馈意见), a rectification plan or report, as pasted text or a file (.docx with Word's automatic
-         *     numbering, .pdf with a text layer, .txt in UTF-8 or GBK), or a 台账 (.xlsx, .xls, .csv, or a
-         *     table in a .docx) with its columns guessed from their headers. Answers the draft
-         *     (categories → problems → measures with their source lines and warnings), the inspection's
-         *     metadata, the declared figures compared with what was read, the source lines, and the names
-         *     matched to the organisation's accounts and departments. Nothing is written, except the
-         *     column choices of a 台账, kept for the organisation's next one. For the organisation's
-         *     coordinator (整改办) and administrators.
+         * @description The feedback document (反馈意见), a rectification plan or report, as pasted text or a file
+         *     (.docx with Word's automatic numbering, .pdf with a text layer, .txt in UTF-8 or GBK), or a
+         *     台账 (.xlsx, .xls, .csv, or a table in a .docx) with its columns guessed from their headers.
+         *     Answers the draft (categories → problems → measures with their source lines and warnings),
+         *     the inspection's metadata, the declared figures compared with what was read, the source
+         *     lines, and the names matched to the organisation's accounts and departments. Nothing is
+         *     written, except the column choices of a 台账, kept for the organisation's next one. For the
+         *     organisation's coordinator (整改办), administrators and write tokens.
          */
         post: operations["preview_import"];
         delete?: never;
