@@ -55,13 +55,6 @@ fn ymd(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y, m, d)
 }
 
-/// Parses a date on its own (2021-11-10, 2021年11月10日, 2021.11.10, 2021/11/10).
-pub fn date(s: &str) -> Option<NaiveDate> {
-    static ANY: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*((?:19|20)\d{2})\s*[年\-./／]\s*(\d{1,2})\s*[月\-./／]\s*(\d{1,2})\s*日?\s*$"));
-    let c = ANY.captures(s)?;
-    ymd(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
-}
-
 fn cjk(c: char) -> bool {
     ('\u{4e00}'..='\u{9fff}').contains(&c) || "（）《》“”".contains(c)
 }

@@ -15,8 +15,6 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-pub use meta::date;
-
 use self::clean::Para;
 use self::outline::Node;
 use super::{BlockKind, Confidence, CountOf, Draft, DraftCategory, DraftMeasure, DraftProblem, Lines, TextBlock, Warning};

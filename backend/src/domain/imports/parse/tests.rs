@@ -7,6 +7,10 @@ use crate::domain::ledger::labels::{category_label, measure_label, problem_label
 const REPORT: &str = include_str!("../../../../fixtures/changyang-2021/report.txt");
 const LEDGER: &str = include_str!("../../../../fixtures/changyang-2021/ledger.json");
 
+fn date(s: &str) -> Option<chrono::NaiveDate> {
+    s.parse().ok()
+}
+
 fn lines(s: &str) -> Vec<String> {
     s.lines().map(String::from).collect()
 }
