@@ -90,5 +90,13 @@ fn import_column_mappings_on_both_databases() {
         let saved = mappings::load(&mut conn, school).unwrap();
         assert_eq!((saved["整改要求"], saved["办理人"]), (Some(Field::Progress), None), "{backend:?}");
         assert_eq!(mappings::load(&mut conn, other).unwrap()["整改要求"], Some(Field::Problem), "{backend:?}");
+        // An organisation keeps its 500 most recent choices.
+        for batch in 0..3 {
+            let headers: Vec<(String, Option<Field>)> = (0..200).map(|n| (format!("表头{batch}x{n}"), Some(Field::Progress))).collect();
+            mappings::save(&mut conn, other, &headers).unwrap();
+        }
+        let saved = mappings::load(&mut conn, other).unwrap();
+        assert_eq!(saved.len(), 500, "{backend:?}");
+        assert!((0..200).all(|n| saved.contains_key(&format!("表头2x{n}"))), "{backend:?}: the latest choices are kept");
     }
 }

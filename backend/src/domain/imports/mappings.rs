@@ -13,6 +13,8 @@ use crate::schema::import_column_mappings as m;
 
 /// Columns one choice may name: a sheet has at most [`super::sheet::MAX_COLUMNS`].
 const MAX_ENTRIES: usize = 200;
+/// Choices an organisation keeps: far more than the columns of all its 台账 together.
+const MAX_KEPT: i64 = 500;
 /// A header longer than this is not one anybody will meet again.
 const MAX_HEADER_CHARS: usize = 100;
 
@@ -59,6 +61,16 @@ pub fn save(conn: &mut DbConn, organisation_id: i64, columns: &[(String, Option<
                     m::updated_at.eq(t),
                 ))
                 .execute(conn)?;
+        }
+        // An organisation keeps its most recent choices only: headers met long ago give way.
+        let stale: Vec<String> = m::table
+            .filter(m::organisation_id.eq(organisation_id))
+            .order((m::updated_at.desc(), m::header.asc()))
+            .offset(MAX_KEPT)
+            .select(m::header)
+            .load(conn)?;
+        if !stale.is_empty() {
+            diesel::delete(m::table.filter(m::organisation_id.eq(organisation_id)).filter(m::header.eq_any(&stale))).execute(conn)?;
         }
         Ok(())
     })
