@@ -1,5 +1,8 @@
 import AxeBuilder from '@axe-core/playwright'
-import { readFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { expect, test, type Page, type Request } from '@playwright/test'
 import { expectNoHorizontalScroll, shoot, signIn } from './helpers'
 
@@ -402,6 +405,39 @@ test('the ledger exported as a workbook reads back as a 台账, its columns gues
   await expect(node(page, 'measure', 0).getByTestId('node-fields')).not.toContainText('责任领导')
   await expect(columns.locator('.el-alert')).toHaveCount(0)
   await shoot(page, 'zh-CN-import-workbook')
+})
+
+test('the report as a Word document, as LibreOffice saves it, reads as the same ledger', async ({ page }) => {
+  // The .docx is made here from the report's text, by LibreOffice as an office would.
+  const dir = mkdtempSync(join(tmpdir(), 'rectify-docx-'))
+  copyFileSync(REPORT, join(dir, 'report.txt'))
+  const run = spawnSync(
+    'soffice',
+    [
+      '--headless',
+      `-env:UserInstallation=file://${dir}/profile`,
+      '--infilter=Text (encoded):UTF8,LF,,,',
+      '--convert-to',
+      'docx:MS Word 2007 XML',
+      '--outdir',
+      dir,
+      join(dir, 'report.txt'),
+    ],
+    { timeout: 180_000 },
+  )
+  const docx = join(dir, 'report.docx')
+  if (run.error || !existsSync(docx)) {
+    expect(process.env.RECTIFY_TEST_REQUIRE_OFFICE, 'soffice is required (RECTIFY_TEST_REQUIRE_OFFICE=1)').not.toBe('1')
+    test.skip(true, 'soffice is not installed')
+  }
+  await signIn(page, 'zgb')
+  await page.goto('/import')
+  await page.locator('[data-test=document-drop] input[type=file]').setInputFiles(docx)
+  await expect(page.getByTestId('figure-categories')).toContainText('3 个方面')
+  await expect(page.getByTestId('figure-problems')).toContainText('30 个问题')
+  await expect(page.getByTestId('figure-measures')).toContainText('105 条整改措施')
+  await expect(page.getByTestId('meta-doc_number').locator('input')).toHaveValue('长职组〔2021〕20号')
+  await expect(textOf(node(page, 'problem', 0))).toHaveValue('理论武装不够问题')
 })
 
 test('the import page has nothing critical or serious for axe, and fits a phone', async ({ page }) => {
