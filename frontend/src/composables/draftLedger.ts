@@ -24,7 +24,8 @@ export type NodeFields = Pick<
   Schemas['DraftMeasure'],
   'kind' | 'responsible_leader' | 'lead_department' | 'supporting_departments' | 'assignees' | 'deadline' | 'progress'
 >
-const FIELD_NAMES = [
+/** The fields an item carries from a 台账 or a plan. */
+export const FIELD_NAMES = [
   'kind',
   'responsible_leader',
   'lead_department',

@@ -46,6 +46,11 @@ static STANDALONE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("standalone pattern")
 });
 
+/// A line that is only a page number: 5, — 5 —, -5-, 第5页, 第5页共12页, 5/12, Page 5 of 12.
+pub(crate) fn is_page_number(line: &str) -> bool {
+    PAGE_NUMBER.is_match(line.trim())
+}
+
 fn normalise(line: &str) -> String {
     let line: String = line.chars().map(|c| if c == '\u{a0}' || c == '\u{3000}' { ' ' } else { c }).collect();
     line.trim().to_string()
@@ -97,7 +102,7 @@ pub fn paragraphs(lines: &[String]) -> (Vec<Para>, usize) {
         }
         // A web page repeats the title it shows as the page's heading.
         let repeated = out.last().is_some_and(|p| p.text == *l && p.lines.last == p.lines.first);
-        if PAGE_NUMBER.is_match(l) || BOILERPLATE.is_match(l) || running(l) || repeated {
+        if is_page_number(l) || BOILERPLATE.is_match(l) || running(l) || repeated {
             noise += 1;
             continue;
         }

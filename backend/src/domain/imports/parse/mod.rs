@@ -11,6 +11,8 @@ mod label;
 mod meta;
 mod outline;
 
+pub(crate) use clean::is_page_number;
+
 use std::sync::LazyLock;
 
 use regex::Regex;

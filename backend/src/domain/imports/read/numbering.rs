@@ -12,6 +12,8 @@ use std::collections::{HashMap, HashSet};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
+use super::docx::attr;
+
 /// The longest `w:lvlText` kept: Word's own are a few characters ("（%1）", "%1.%2.").
 const MAX_LEVEL_TEXT: usize = 32;
 
@@ -518,14 +520,6 @@ fn letters(n: i64, base: u8) -> Option<String> {
     }
     let letter = char::from(base + ((n - 1) % 26) as u8);
     Some(std::iter::repeat_n(letter, ((n - 1) / 26 + 1) as usize).collect())
-}
-
-fn attr(e: &BytesStart, name: &str) -> Option<String> {
-    e.attributes()
-        .flatten()
-        .find(|a| a.key.local_name().as_ref() == name)
-        .and_then(|a| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok())
-        .map(|v| v.into_owned())
 }
 
 fn level_index(e: &BytesStart) -> Option<usize> {

@@ -17,6 +17,7 @@ use pdf_extract::{Dictionary, Document, Object, ObjectId, PlainTextOutput};
 use unicode_normalization::UnicodeNormalization;
 
 use super::{damaged, refuse, too_large};
+use crate::domain::imports::parse::is_page_number;
 use crate::error::{AppError, AppResult};
 
 const MAX_PAGES: usize = 500;
@@ -124,24 +125,6 @@ fn unify(c: char) -> char {
         }
     }
     c
-}
-
-fn is_page_number(line: &str) -> bool {
-    let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
-    let core = compact.trim_matches(|c| matches!(c, '-' | '—' | '–' | '－' | '·' | '•'));
-    let digits = |s: &str| !s.is_empty() && s.len() <= 4 && s.chars().all(|c| c.is_ascii_digit());
-    if digits(core) {
-        return true;
-    }
-    if core.split_once('/').is_some_and(|(a, b)| digits(a) && digits(b)) {
-        return true;
-    }
-    // 第5页, 第5页共12页, 第 5 页 / 共 12 页
-    if let Some(rest) = core.strip_prefix('第') {
-        let mut parts = rest.split(['页', '共', '/']).filter(|p| !p.is_empty());
-        return parts.next().is_some_and(digits) && parts.all(digits);
-    }
-    false
 }
 
 /// Images carry no text; `pdf-extract` would still inflate each and read it as drawing
